@@ -1,0 +1,105 @@
+import type { ColumnType, Generated, Insertable, Selectable, Updateable } from 'kysely';
+
+// Glossary (see DESIGN.md): an *event* happened once; an *endpoint* is a URL an
+// organization registered; a *delivery* is one event to one endpoint; an
+// *attempt* is one HTTP POST of a delivery.
+
+type Timestamp = ColumnType<Date, Date | string, Date | string>;
+type CreatedAt = ColumnType<Date, Date | string | undefined, never>;
+type UpdatedAt = ColumnType<Date, Date | string | undefined, Date | string>;
+
+/** Delivery states. */
+export type DeliveryStatus = 'pending' | 'succeeded' | 'failed' | 'cancelled';
+
+/** How an attempt ended. */
+export type AttemptOutcome = 'succeeded' | 'retryable' | 'permanent';
+
+/** Why an attempt went wrong, when it did. */
+export type AttemptErrorKind =
+  | 'http_status'
+  | 'redirect'
+  | 'timeout'
+  | 'connection'
+  | 'dns'
+  | 'refused_url'
+  | 'response_read';
+
+/** `webhook_endpoints`: one URL registered by an organization. */
+export interface EndpointsTable {
+  id: string;
+  organization_id: string;
+  /** Null: every agent of the organization. */
+  agent_id: string | null;
+  url: string;
+  description: Generated<string>;
+  event_types: string[];
+  secret: string;
+  enabled: Generated<boolean>;
+  disabled_reason: string | null;
+  disabled_at: Timestamp | null;
+  metadata: Generated<Record<string, unknown>>;
+  created_at: CreatedAt;
+  updated_at: UpdatedAt;
+  deleted_at: Timestamp | null;
+}
+
+/** `webhook_events`: each published event once, with the exact body bytes sent. */
+export interface EventsTable {
+  id: string;
+  event_type: string;
+  organization_id: string;
+  agent_id: string;
+  body: string;
+  occurred_at: Timestamp;
+  created_at: CreatedAt;
+}
+
+/** `webhook_deliveries`: one event to one endpoint, with its current state. */
+export interface DeliveriesTable {
+  id: string;
+  event_id: string;
+  endpoint_id: string;
+  event_type: string;
+  organization_id: string;
+  agent_id: string;
+  status: Generated<DeliveryStatus>;
+  attempt_count: Generated<number>;
+  last_status_code: number | null;
+  last_error: string | null;
+  next_attempt_at: Timestamp | null;
+  created_at: CreatedAt;
+  updated_at: UpdatedAt;
+  completed_at: Timestamp | null;
+}
+
+/** `webhook_attempts`: one HTTP POST of a delivery. */
+export interface AttemptsTable {
+  id: Generated<string>;
+  delivery_id: string;
+  attempt_number: number;
+  trigger: Generated<'scheduled' | 'manual'>;
+  outcome: AttemptOutcome;
+  status_code: number | null;
+  error_kind: AttemptErrorKind | null;
+  error_message: string | null;
+  response_excerpt: string | null;
+  response_truncated: Generated<boolean>;
+  started_at: Timestamp;
+  duration_ms: number;
+  created_at: CreatedAt;
+}
+
+/** The database as Kysely sees it. */
+export interface Database {
+  webhook_endpoints: EndpointsTable;
+  webhook_events: EventsTable;
+  webhook_deliveries: DeliveriesTable;
+  webhook_attempts: AttemptsTable;
+}
+
+export type EndpointRow = Selectable<EndpointsTable>;
+export type NewEndpointRow = Insertable<EndpointsTable>;
+export type EndpointUpdate = Updateable<EndpointsTable>;
+export type DeliveryRow = Selectable<DeliveriesTable>;
+export type AttemptRow = Selectable<AttemptsTable>;
+export type EventRow = Selectable<EventsTable>;

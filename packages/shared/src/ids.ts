@@ -1,0 +1,48 @@
+import { createHash, randomBytes } from 'node:crypto';
+
+// Crockford base32: sortable, case-insensitive, no ambiguous letters.
+const ALPHABET = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
+
+function encodeBase32(bytes: Uint8Array): string {
+  let out = '';
+  let buffer = 0;
+  let bits = 0;
+  for (const byte of bytes) {
+    buffer = (buffer << 8) | byte;
+    bits += 8;
+    while (bits >= 5) {
+      out += ALPHABET[(buffer >>> (bits - 5)) & 31];
+      bits -= 5;
+    }
+    buffer &= (1 << bits) - 1;
+  }
+  if (bits > 0) out += ALPHABET[(buffer << (5 - bits)) & 31];
+  return out;
+}
+
+/** The prefixes of the ids this system mints. */
+export type IdPrefix = 'evt' | 'ep' | 'dlv';
+
+/**
+ * A new time-ordered id (`evt_01J…`): 48 bits of milliseconds then 80 random
+ * bits, so ids sort by creation time and make stable pagination cursors.
+ */
+export function newId(prefix: IdPrefix, now: number = Date.now()): string {
+  const bytes = new Uint8Array(16);
+  let time = now;
+  for (let i = 5; i >= 0; i--) {
+    bytes[i] = time % 256;
+    time = Math.floor(time / 256);
+  }
+  bytes.set(randomBytes(10), 6);
+  return `${prefix}_${encodeBase32(bytes).slice(0, 26)}`;
+}
+
+/**
+ * The delivery id of (event, endpoint). Deterministic, so publishing the same
+ * event id twice maps to the same BullMQ job id and the same Postgres row.
+ */
+export function deliveryIdFor(eventId: string, endpointId: string): string {
+  const digest = createHash('sha256').update(eventId).update('\0').update(endpointId).digest();
+  return `dlv_${encodeBase32(digest).slice(0, 26)}`;
+}

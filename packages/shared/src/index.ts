@@ -1,0 +1,47 @@
+export { WEBHOOK_ERROR_CODES, WebhookError, isWebhookError } from './errors.js';
+export type { WebhookErrorCode, WebhookErrorIssue, WebhookErrorOptions } from './errors.js';
+export { parseOrThrow, toIssues } from './validation.js';
+export { newId, deliveryIdFor } from './ids.js';
+export type { IdPrefix } from './ids.js';
+
+export {
+  EVENT_TYPES,
+  eventDataSchemas,
+  isEventType,
+  jobSchema,
+  messageSchema,
+  runSchema,
+  stepSchema,
+  stopReasonSchema,
+  toolExecutionSchema,
+  toolSchema,
+  usageSchema,
+} from './events/catalogue.js';
+export type { EventData, EventType } from './events/catalogue.js';
+export { envelopeSchema, eventIdSchema, resourceIdSchema } from './events/envelope.js';
+export type { WebhookEnvelope } from './events/envelope.js';
+export { eventTypeFilterSchema, filterMatches, subscribes } from './events/subscription.js';
+
+export { generateSecret, secretKey, secretSchema } from './signing/secret.js';
+export { signWebhook } from './signing/sign.js';
+export type { SignInput, Signatures } from './signing/sign.js';
+export { verifyWebhook } from './signing/verify-webhook.js';
+export type { VerifyOptions, WebhookHeaders } from './signing/verify-webhook.js';
+export { VERIFICATION_FAILURES, WebhookVerificationError } from './signing/webhook-verification-error.js';
+export type { VerificationFailure } from './signing/webhook-verification-error.js';
+
+export { loadSettings, settingsSchema } from './settings.js';
+export type { RetrySettings, Settings, SettingsEnv } from './settings.js';
+
+export { createDb } from './db/create-db.js';
+export type { CreateDbOptions } from './db/create-db.js';
+export type * from './db/tables.js';
+
+export { BACKOFF_TYPE, DELIVERY_JOB_NAME, deliveryJobSchema } from './queue/delivery-job.js';
+export type { DeliveryJobData } from './queue/delivery-job.js';
+export { createRedis } from './queue/create-redis.js';
+export type { RedisRole } from './queue/create-redis.js';
+export { deliveryJobOptions } from './queue/job-options.js';
+
+export { AddressGuard } from './net/address-guard.js';
+export { MAX_URL_LENGTH, endpointUrlSchema, urlRefusal } from './net/endpoint-url.js';

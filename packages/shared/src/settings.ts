@@ -1,0 +1,135 @@
+import { isIPv4, isIPv6 } from 'node:net';
+import { z } from 'zod';
+import { WebhookError } from './errors.js';
+import { toIssues } from './validation.js';
+
+const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+const ms = (min: number, max: number) => int(min, max);
+
+const cidr = z.string().refine(
+  (value) => {
+    const [address, bits, extra] = value.split('/');
+    if (extra !== undefined || address === undefined) return false;
+    const limit = isIPv4(address) ? 32 : isIPv6(address) ? 128 : -1;
+    if (limit < 0) return false;
+    return bits === undefined || (/^\d{1,3}$/.test(bits) && Number(bits) <= limit);
+  },
+  { message: 'must be an IPv4 or IPv6 address or CIDR, e.g. 127.0.0.0/8' },
+);
+
+const cidrList = z
+  .string()
+  .transform((value) =>
+    value
+      .split(',')
+      .map((part) => part.trim())
+      .filter((part) => part !== ''),
+  )
+  .pipe(z.array(cidr));
+
+/**
+ * Every setting, as the environment variable that sets it, with its default.
+ * The README's settings table lists the same names; this schema is the one
+ * place the defaults live.
+ */
+export const settingsSchema = z
+  .object({
+    /** Postgres connection string. */
+    DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/ }).default('postgres://postgres@127.0.0.1:5432/postgres'),
+    /** Connections in each process's pg pool. */
+    DATABASE_POOL_SIZE: int(1, 200).default(10),
+    /** Redis connection string (`redis://` or `rediss://`). */
+    REDIS_URL: z.url({ protocol: /^rediss?$/ }).default('redis://127.0.0.1:6379'),
+    /** BullMQ queue name. */
+    WEBHOOK_QUEUE_NAME: z.string().regex(/^[A-Za-z0-9_-]{1,100}$/).default('deliveries'),
+    /** Prefix of every BullMQ key; the braces make it a Redis Cluster hash tag. */
+    WEBHOOK_QUEUE_PREFIX: z.string().regex(/^[{}A-Za-z0-9_:-]{1,100}$/).default('{letta-webhooks}'),
+    /** Jobs one worker process runs at once. */
+    WEBHOOK_WORKER_CONCURRENCY: int(1, 1000).default(32),
+    /** Attempts per delivery, the first included. */
+    WEBHOOK_MAX_ATTEMPTS: int(1, 100).default(15),
+    /** Delay before the first retry; doubles each retry. */
+    WEBHOOK_BACKOFF_BASE_MS: ms(1, 86_400_000).default(10_000),
+    /** Cap on any one retry delay. */
+    WEBHOOK_BACKOFF_MAX_MS: ms(1, 7 * 86_400_000).default(36_000_000),
+    /** Fraction of each delay that is randomized (0 = none, 1 = full jitter). */
+    WEBHOOK_BACKOFF_JITTER: z.coerce.number().min(0).max(1).default(0.2),
+    /** Cap on a delay asked for by a receiver's Retry-After header. */
+    WEBHOOK_RETRY_AFTER_MAX_MS: ms(0, 86_400_000).default(3_600_000),
+    /** Hard deadline for one attempt: connect, send, headers and body. */
+    WEBHOOK_REQUEST_TIMEOUT_MS: ms(1, 300_000).default(5_000),
+    /** Largest serialized event accepted by publishEvent. */
+    WEBHOOK_MAX_PAYLOAD_BYTES: int(1, 16 * 1024 * 1024).default(256 * 1024),
+    /** Bytes of each response body kept with its attempt. */
+    WEBHOOK_RESPONSE_EXCERPT_BYTES: int(0, 65_536).default(4_096),
+    /** CIDRs exempt from the private-address guard (local development and tests only). */
+    WEBHOOK_ALLOWED_CIDRS: cidrList.default([]),
+    /** How long endpoint look-ups are cached in each process. */
+    WEBHOOK_ENDPOINT_CACHE_TTL_MS: ms(0, 3_600_000).default(5_000),
+    /** How long a stopping worker waits for in-flight deliveries before it lets go of them. */
+    WEBHOOK_SHUTDOWN_TIMEOUT_MS: ms(0, 600_000).default(15_000),
+    /** BullMQ job lock; a worker that dies holds its jobs for at most this long. */
+    WEBHOOK_LOCK_DURATION_MS: ms(1_000, 600_000).default(30_000),
+    /** How often workers look for jobs whose lock expired (stalled). */
+    WEBHOOK_STALLED_INTERVAL_MS: ms(1_000, 600_000).default(30_000),
+    /** Times a job may stall (its worker died) before it is failed as a poison job. */
+    WEBHOOK_MAX_STALLED_COUNT: int(0, 1000).default(10),
+    /** Log level: fatal, error, warn, info, debug, trace or silent. */
+    LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  })
+  .transform((env) => ({
+    databaseUrl: env.DATABASE_URL,
+    databasePoolSize: env.DATABASE_POOL_SIZE,
+    redisUrl: env.REDIS_URL,
+    queueName: env.WEBHOOK_QUEUE_NAME,
+    queuePrefix: env.WEBHOOK_QUEUE_PREFIX,
+    concurrency: env.WEBHOOK_WORKER_CONCURRENCY,
+    retry: {
+      maxAttempts: env.WEBHOOK_MAX_ATTEMPTS,
+      baseDelayMs: env.WEBHOOK_BACKOFF_BASE_MS,
+      maxDelayMs: env.WEBHOOK_BACKOFF_MAX_MS,
+      jitter: env.WEBHOOK_BACKOFF_JITTER,
+      retryAfterMaxMs: env.WEBHOOK_RETRY_AFTER_MAX_MS,
+    },
+    requestTimeoutMs: env.WEBHOOK_REQUEST_TIMEOUT_MS,
+    maxPayloadBytes: env.WEBHOOK_MAX_PAYLOAD_BYTES,
+    responseExcerptBytes: env.WEBHOOK_RESPONSE_EXCERPT_BYTES,
+    allowedCidrs: env.WEBHOOK_ALLOWED_CIDRS,
+    endpointCacheTtlMs: env.WEBHOOK_ENDPOINT_CACHE_TTL_MS,
+    shutdownTimeoutMs: env.WEBHOOK_SHUTDOWN_TIMEOUT_MS,
+    lockDurationMs: env.WEBHOOK_LOCK_DURATION_MS,
+    stalledIntervalMs: env.WEBHOOK_STALLED_INTERVAL_MS,
+    maxStalledCount: env.WEBHOOK_MAX_STALLED_COUNT,
+    logLevel: env.LOG_LEVEL,
+  }));
+
+/** Validated settings, as the rest of the code reads them. */
+export type Settings = z.output<typeof settingsSchema>;
+
+/** Retry schedule settings. */
+export type RetrySettings = Settings['retry'];
+
+/** The environment variable names {@link settingsSchema} reads. */
+export type SettingsEnv = Partial<Record<keyof z.input<typeof settingsSchema>, string>>;
+
+/**
+ * Reads and validates settings from environment variables (default
+ * `process.env`). Unset and empty variables take their defaults.
+ *
+ * @throws {WebhookError} `INVALID_SETTINGS`, with one line per bad variable.
+ */
+export function loadSettings(env: Readonly<Record<string, string | undefined>> = process.env): Settings {
+  const keys = Object.keys(settingsSchema.in.shape);
+  const picked = Object.fromEntries(
+    keys.map((key) => [key, env[key] === '' ? undefined : env[key]]).filter(([, value]) => value !== undefined),
+  );
+  const result = settingsSchema.safeParse(picked);
+  if (result.success) return result.data;
+  const issues = toIssues(result.error);
+  throw new WebhookError({
+    code: 'INVALID_SETTINGS',
+    message: ['invalid settings:', ...issues.map((i) => `  ${i.field}: ${i.message}`)].join('\n'),
+    issues,
+    ...(issues[0] ? { field: issues[0].field } : {}),
+  });
+}

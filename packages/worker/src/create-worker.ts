@@ -1,0 +1,109 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import {
+  AddressGuard,
+  BACKOFF_TYPE,
+  createDb,
+  createRedis,
+  loadSettings,
+  type DeliveryJobData,
+  type Settings,
+} from '@letta-webhooks/shared';
+import { Worker } from 'bullmq';
+import type { Logger } from 'pino';
+import { backoffDelay } from './backoff.js';
+import { DeliveryRecorder } from './delivery-recorder.js';
+import { EndpointCache } from './endpoint-cache.js';
+import { WebhookSender } from './http/webhook-sender.js';
+import { createLogger } from './logger.js';
+import { createProcessor, type ProcessResult } from './process-delivery.js';
+import { RetryableDeliveryError } from './retryable-delivery-error.js';
+
+/** Options of {@link createWorker}. */
+export interface WorkerOptions {
+  /** Validated settings. Default: `loadSettings(process.env)`. */
+  readonly settings?: Settings;
+  /** Logger. Default: pino JSON on stdout at `settings.logLevel`. */
+  readonly logger?: Logger;
+}
+
+/** A running delivery worker. */
+export interface WebhookWorker {
+  /** The BullMQ worker, for its events (`completed`, `failed`). */
+  readonly worker: Worker<DeliveryJobData, ProcessResult>;
+  /**
+   * Stops taking jobs, lets in-flight deliveries finish for up to
+   * `shutdownTimeoutMs`, aborts the rest (they go back to the queue
+   * without using up an attempt), then closes every connection.
+   */
+  close(): Promise<void>;
+}
+
+/** Starts a worker with its own Redis connection, pg pool and HTTP agents. */
+export function createWorker(options: WorkerOptions = {}): WebhookWorker {
+  const settings = options.settings ?? loadSettings();
+  const logger = options.logger ?? createLogger(settings.logLevel);
+  const db = createDb({
+    connectionString: settings.databaseUrl,
+    poolSize: settings.databasePoolSize,
+    applicationName: 'letta-webhooks-worker',
+  });
+  const redis = createRedis(settings.redisUrl, 'worker');
+  const guard = new AddressGuard(settings.allowedCidrs);
+  const sender = new WebhookSender({
+    guard,
+    timeoutMs: settings.requestTimeoutMs,
+    excerptBytes: settings.responseExcerptBytes,
+  });
+  const processor = createProcessor({
+    endpoints: new EndpointCache(db, settings.endpointCacheTtlMs),
+    recorder: new DeliveryRecorder(db),
+    sender,
+    guard,
+    retry: settings.retry,
+    logger,
+  });
+
+  const worker = new Worker<DeliveryJobData, ProcessResult>(settings.queueName, processor, {
+    connection: redis,
+    prefix: settings.queuePrefix,
+    concurrency: settings.concurrency,
+    lockDuration: settings.lockDurationMs,
+    stalledInterval: settings.stalledIntervalMs,
+    maxStalledCount: settings.maxStalledCount,
+    settings: {
+      // The processor decides each delay (it knows Retry-After) and hands it over on the error.
+      backoffStrategy: (attemptsMade, type, error) => {
+        if (type !== BACKOFF_TYPE) return -1;
+        if (error instanceof RetryableDeliveryError) return error.retryDelayMs;
+        return backoffDelay(attemptsMade, settings.retry);
+      },
+    },
+  });
+  worker.on('error', (error) => logger.error({ err: error.message }, 'worker error'));
+  worker.on('failed', (job, error) => {
+    if (job && job.attemptsMade >= (job.opts.attempts ?? 1)) {
+      logger.warn({ jobId: job.id, reason: error.message }, 'delivery failed for good');
+    }
+  });
+
+  let closing: Promise<void> | undefined;
+  return {
+    worker,
+    close() {
+      closing ??= (async () => {
+        const graceful = worker.close();
+        const finished = await Promise.race([graceful.then(() => true), sleep(settings.shutdownTimeoutMs, false)]);
+        if (!finished) {
+          logger.warn('shutdown deadline reached; aborting in-flight deliveries');
+          worker.cancelAllJobs('shutdown');
+          const settled = await Promise.race([graceful.then(() => true), sleep(2_000, false)]);
+          if (!settled) await worker.close(true);
+        }
+        sender.close();
+        redis.disconnect();
+        await db.destroy();
+      })();
+      return closing;
+    },
+  };
+}
