@@ -18,6 +18,7 @@ export {
   usageSchema,
 } from './events/catalogue.js';
 export type { EventData, EventType } from './events/catalogue.js';
+export { EXAMPLE_EVENT_DATA } from './events/examples.js';
 export { envelopeSchema, eventIdSchema, resourceIdSchema } from './events/envelope.js';
 export type { WebhookEnvelope } from './events/envelope.js';
 export { eventTypeFilterSchema, filterMatches, subscribes } from './events/subscription.js';
