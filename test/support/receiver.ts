@@ -12,7 +12,13 @@ export interface ReceivedRequest {
 
 /** How to answer: a response, or never answer at all. */
 export type Reply =
-  | { readonly status: number; readonly headers?: Readonly<Record<string, string>>; readonly body?: string | Buffer }
+  | {
+      readonly status: number;
+      readonly headers?: Readonly<Record<string, string>>;
+      readonly body?: string | Buffer;
+      /** Wait this long before answering. */
+      readonly delayMs?: number;
+    }
   | 'hang';
 
 /** Decides the reply to the `index`-th request (0-based) to `path`. */
@@ -53,8 +59,12 @@ export async function startReceiver(responder: Responder = () => ({ status: 200,
       counts.set(path, index + 1);
       const reply = current(request, index);
       if (reply === 'hang') return;
-      res.writeHead(reply.status, reply.headers);
-      res.end(reply.body ?? '');
+      const answer = () => {
+        res.writeHead(reply.status, reply.headers);
+        res.end(reply.body ?? '');
+      };
+      if (reply.delayMs) setTimeout(answer, reply.delayMs);
+      else answer();
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

@@ -1,4 +1,3 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import {
   AddressGuard,
   BACKOFF_TYPE,
@@ -17,6 +16,22 @@ import { WebhookSender } from './http/webhook-sender.js';
 import { createLogger } from './logger.js';
 import { createProcessor, type ProcessResult } from './process-delivery.js';
 import { RetryableDeliveryError } from './retryable-delivery-error.js';
+
+// Time aborted deliveries get to record their attempt and requeue their job.
+const ABORT_GRACE_MS = 2_000;
+
+/** True when `promise` settles within `ms`; the timer never outlives the race. */
+async function settlesWithin(promise: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<false>((resolve) => {
+    timer = setTimeout(() => resolve(false), ms);
+  });
+  try {
+    return await Promise.race([promise.then(() => true), timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
 
 /** Options of {@link createWorker}. */
 export interface WorkerOptions {
@@ -92,12 +107,10 @@ export function createWorker(options: WorkerOptions = {}): WebhookWorker {
     close() {
       closing ??= (async () => {
         const graceful = worker.close();
-        const finished = await Promise.race([graceful.then(() => true), sleep(settings.shutdownTimeoutMs, false)]);
-        if (!finished) {
+        if (!(await settlesWithin(graceful, settings.shutdownTimeoutMs))) {
           logger.warn('shutdown deadline reached; aborting in-flight deliveries');
           worker.cancelAllJobs('shutdown');
-          const settled = await Promise.race([graceful.then(() => true), sleep(2_000, false)]);
-          if (!settled) await worker.close(true);
+          if (!(await settlesWithin(graceful, ABORT_GRACE_MS))) await worker.close(true);
         }
         sender.close();
         redis.disconnect();

@@ -1,0 +1,232 @@
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
+import { EXAMPLE_EVENT_DATA, type WebhookError } from '@letta-webhooks/shared';
+import { Queue } from 'bullmq';
+import { createTestContext, type TestContext } from '../../../test/support/harness.js';
+import { createProducer, type Producer } from '../src/index.js';
+
+let ctx: TestContext;
+let producer: Producer;
+let queue: Queue;
+
+beforeAll(async () => {
+  ctx = await createTestContext();
+  producer = createProducer({ settings: ctx.settings, organizationId: 'org-a' });
+  queue = new Queue(ctx.settings.queueName, { connection: ctx.redis, prefix: ctx.settings.queuePrefix });
+});
+
+afterAll(async () => {
+  await queue.close();
+  await producer.close();
+  await ctx.cleanup();
+});
+
+beforeEach(async () => {
+  await queue.obliterate({ force: true });
+  await ctx.db.deleteFrom('webhook_endpoints').execute();
+});
+
+const step = EXAMPLE_EVENT_DATA['agent.step.completed'];
+
+async function rejection(promise: Promise<unknown>): Promise<WebhookError> {
+  try {
+    await promise;
+  } catch (error) {
+    return error as WebhookError;
+  }
+  throw new Error('expected a rejection');
+}
+
+describe('publishEvent', () => {
+  it('enqueues one job per matching endpoint, with the serialized envelope and no secret', async () => {
+    const endpoint = await producer.createEndpoint({
+      url: 'http://127.0.0.1:9/hook',
+      organizationId: 'org-a',
+      agentId: 'agent-1',
+      eventTypes: ['agent.step.completed'],
+    });
+    const occurredAt = '2026-01-01T12:00:00.000Z';
+    const result = await producer.publishEvent('agent-1', 'agent.step.completed', step, { occurredAt });
+    expect(result.eventId).toMatch(/^evt_[0-9A-Z]{26}$/);
+    expect(result.deliveries).toEqual([{ deliveryId: expect.stringMatching(/^dlv_/), endpointId: endpoint.id }]);
+
+    const job = await queue.getJob(result.deliveries[0]?.deliveryId ?? '');
+    expect(job?.opts.attempts).toBe(ctx.settings.retry.maxAttempts);
+    expect(JSON.parse(job?.data.body)).toEqual({
+      event_id: result.eventId,
+      event_type: 'agent.step.completed',
+      timestamp: occurredAt,
+      agent_id: 'agent-1',
+      organization_id: 'org-a',
+      data: step,
+    });
+    const everything = JSON.stringify(await Promise.all((await ctx.redisKeys()).map((k) => ctx.redis.dump(k))));
+    expect(everything).not.toContain(endpoint.secret.slice(6));
+  });
+
+  it('fans out to agent-specific and organization-wide endpoints, honouring wildcards', async () => {
+    const mk = (agentId: string | undefined, eventTypes: string[], organizationId = 'org-a') =>
+      producer.createEndpoint({
+        url: 'http://127.0.0.1:9/hook',
+        organizationId,
+        eventTypes,
+        ...(agentId === undefined ? {} : { agentId }),
+      });
+    const exact = await mk('agent-1', ['agent.step.completed']);
+    const prefix = await mk('agent-1', ['agent.*']);
+    const all = await mk(undefined, ['*']);
+    const orgTools = await mk(undefined, ['tool.*']);
+    await mk('agent-2', ['*']);
+    await mk(undefined, ['*'], 'org-b');
+    await mk('agent-1', ['*'], 'org-b');
+
+    const stepResult = await producer.publishEvent('agent-1', 'agent.step.completed', step);
+    expect(stepResult.deliveries.map((d) => d.endpointId).sort()).toEqual([exact.id, prefix.id, all.id].sort());
+
+    const toolResult = await producer.publishEvent(
+      'agent-1',
+      'tool.execution.completed',
+      EXAMPLE_EVENT_DATA['tool.execution.completed'],
+    );
+    expect(toolResult.deliveries.map((d) => d.endpointId).sort()).toEqual([all.id, orgTools.id].sort());
+    expect(await queue.count()).toBe(5);
+  });
+
+  it('does not touch Redis for an event no endpoint wants', async () => {
+    await producer.createEndpoint({
+      url: 'http://127.0.0.1:9/hook',
+      organizationId: 'org-a',
+      eventTypes: ['agent.run.completed'],
+    });
+    const result = await producer.publishEvent('agent-1', 'agent.step.completed', step);
+    expect(result.deliveries).toEqual([]);
+    expect(await ctx.redisKeys()).toEqual([]);
+  });
+
+  it('creates no second delivery when the same event id is published twice', async () => {
+    await producer.createEndpoint({ url: 'http://127.0.0.1:9/hook', organizationId: 'org-a', eventTypes: ['*'] });
+    const first = await producer.publishEvent('agent-1', 'agent.step.completed', step, { eventId: 'evt_same' });
+    const second = await producer.publishEvent('agent-1', 'agent.step.completed', step, { eventId: 'evt_same' });
+    expect(second).toEqual(first);
+    expect(await queue.count()).toBe(1);
+  });
+
+  it('sees endpoint changes at once (cache invalidated)', async () => {
+    const cached = createProducer({ settings: ctx.withSettings({ WEBHOOK_ENDPOINT_CACHE_TTL_MS: '60000' }) });
+    try {
+      const options = { organizationId: 'org-a' };
+      expect((await cached.publishEvent('agent-1', 'agent.step.completed', step, options)).deliveries).toHaveLength(0);
+      const endpoint = await cached.createEndpoint({ url: 'http://127.0.0.1:9/h', organizationId: 'org-a', eventTypes: ['*'] });
+      expect((await cached.publishEvent('agent-1', 'agent.step.completed', step, options)).deliveries).toHaveLength(1);
+      await cached.deleteEndpoint(endpoint.id);
+      expect((await cached.publishEvent('agent-1', 'agent.step.completed', step, options)).deliveries).toHaveLength(0);
+    } finally {
+      await cached.close();
+    }
+  });
+
+  describe('bad input: a typed error naming the field, nothing enqueued', () => {
+    beforeEach(async () => {
+      await producer.createEndpoint({ url: 'http://127.0.0.1:9/hook', organizationId: 'org-a', eventTypes: ['*'] });
+    });
+    afterEach(async () => {
+      expect(await queue.count()).toBe(0);
+    });
+
+    it('unknown event type', async () => {
+      const error = await rejection(producer.publishEvent('agent-1', 'agent.exploded' as 'agent.step.completed', step));
+      expect(error).toMatchObject({ name: 'WebhookError', code: 'UNKNOWN_EVENT_TYPE', field: 'eventType' });
+    });
+
+    it('data failing its schema', async () => {
+      const bad = { ...step, usage: { ...step.usage, total_tokens: 'many' } } as unknown as typeof step;
+      const error = await rejection(producer.publishEvent('agent-1', 'agent.step.completed', bad));
+      expect(error).toMatchObject({ code: 'INVALID_INPUT', field: 'data.usage.total_tokens' });
+    });
+
+    it('missing agent id', async () => {
+      const error = await rejection(producer.publishEvent(undefined as unknown as string, 'agent.step.completed', step));
+      expect(error).toMatchObject({ code: 'INVALID_INPUT', field: 'agentId' });
+      expect((await rejection(producer.publishEvent('', 'agent.step.completed', step))).field).toBe('agentId');
+    });
+
+    it('a body over the size limit', async () => {
+      const small = createProducer({ settings: ctx.withSettings({ WEBHOOK_MAX_PAYLOAD_BYTES: '1024' }), organizationId: 'org-a' });
+      try {
+        const big = { ...step, error_data: { blob: 'x'.repeat(2_000) } };
+        const error = await rejection(small.publishEvent('agent-1', 'agent.step.completed', big));
+        expect(error).toMatchObject({ code: 'PAYLOAD_TOO_LARGE', field: 'data' });
+        expect(error.message).toMatch(/over the 1024-byte limit/);
+      } finally {
+        await small.close();
+      }
+    });
+
+    it('data that cannot be serialized (BigInt, cycles)', async () => {
+      const cyclic: Record<string, unknown> = {};
+      cyclic.self = cyclic;
+      for (const extra of [{ n: 10n }, cyclic]) {
+        const error = await rejection(producer.publishEvent('agent-1', 'agent.step.completed', { ...step, extra }));
+        expect(error).toMatchObject({ code: 'INVALID_INPUT', field: 'data' });
+      }
+    });
+
+    it('bad options', async () => {
+      expect((await rejection(producer.publishEvent('agent-1', 'agent.step.completed', step, { eventId: 'nope' }))).field).toBe(
+        'eventId',
+      );
+      expect(
+        (await rejection(producer.publishEvent('agent-1', 'agent.step.completed', step, { occurredAt: 'yesterday' }))).field,
+      ).toBe('occurredAt');
+      const noOrg = createProducer({ settings: ctx.settings });
+      try {
+        expect((await rejection(noOrg.publishEvent('agent-1', 'agent.step.completed', step))).field).toBe('organizationId');
+      } finally {
+        await noOrg.close();
+      }
+    });
+  });
+});
+
+describe('endpoints', () => {
+  it('refuse URLs that are not http(s), not URLs, or private addresses', async () => {
+    const strict = createProducer({ settings: ctx.withSettings({ WEBHOOK_ALLOWED_CIDRS: '' }) });
+    try {
+      for (const url of ['ftp://example.com/x', 'not a url', 'javascript:alert(1)', 'http://10.0.0.1/hook', 'http://[::1]/']) {
+        const error = await rejection(strict.createEndpoint({ url, organizationId: 'org-a', eventTypes: ['*'] }));
+        expect(error.field).toBe('url');
+        expect(['INVALID_INPUT', 'INVALID_URL']).toContain(error.code);
+      }
+    } finally {
+      await strict.close();
+    }
+  });
+
+  it('refuse unknown event types and malformed secrets, naming the field', async () => {
+    const base = { url: 'http://127.0.0.1:9/', organizationId: 'org-a' };
+    expect((await rejection(producer.createEndpoint({ ...base, eventTypes: ['agent.nope'] }))).field).toBe('eventTypes.0');
+    expect((await rejection(producer.createEndpoint({ ...base, eventTypes: [] }))).field).toBe('eventTypes');
+    expect((await rejection(producer.createEndpoint({ ...base, eventTypes: ['*'], secret: 'abc' }))).field).toBe('secret');
+    expect(await producer.listEndpoints()).toEqual([]);
+  });
+
+  it('create, get, list and delete', async () => {
+    const created = await producer.createEndpoint({
+      url: 'http://127.0.0.1:9/a',
+      organizationId: 'org-a',
+      agentId: 'agent-1',
+      eventTypes: ['agent.*', 'agent.*'],
+      description: 'CRM sync',
+      metadata: { team: 'growth' },
+    });
+    expect(created.secret).toMatch(/^whsec_/);
+    const fetched = await producer.getEndpoint(created.id);
+    expect(fetched).toMatchObject({ id: created.id, eventTypes: ['agent.*'], description: 'CRM sync', enabled: true });
+    expect(fetched).not.toHaveProperty('secret');
+    await producer.createEndpoint({ url: 'http://127.0.0.1:9/b', organizationId: 'org-b', eventTypes: ['*'] });
+    expect((await producer.listEndpoints({ organizationId: 'org-a' })).map((e) => e.id)).toEqual([created.id]);
+    expect(await producer.listEndpoints()).toHaveLength(2);
+    await producer.deleteEndpoint(created.id);
+    expect(await producer.getEndpoint(created.id)).toBeUndefined();
+    expect((await rejection(producer.deleteEndpoint(created.id))).code).toBe('NOT_FOUND');
+  });
+});

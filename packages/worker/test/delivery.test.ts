@@ -1,0 +1,285 @@
+import { createHmac } from 'node:crypto';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
+import { createProducer, type EndpointWithSecret, type Producer } from '@letta-webhooks/producer';
+import { EXAMPLE_EVENT_DATA, type Settings } from '@letta-webhooks/shared';
+import { Webhook } from 'standardwebhooks';
+import { createTestContext, waitFor, type TestContext } from '../../../test/support/harness.js';
+import { startReceiver, type Receiver } from '../../../test/support/receiver.js';
+import { createWorker, type WebhookWorker } from '../src/index.js';
+
+let ctx: TestContext;
+let producer: Producer;
+let receiver: Receiver;
+const workers: WebhookWorker[] = [];
+
+beforeAll(async () => {
+  ctx = await createTestContext();
+  producer = createProducer({ settings: ctx.settings, organizationId: 'org-a' });
+  receiver = await startReceiver();
+});
+
+afterEach(async () => {
+  await Promise.all(workers.splice(0).map((w) => w.close()));
+});
+
+afterAll(async () => {
+  await producer.close();
+  await receiver.close();
+  await ctx.cleanup();
+});
+
+function startWorker(settings: Settings = ctx.settings): WebhookWorker {
+  const worker = createWorker({ settings });
+  workers.push(worker);
+  return worker;
+}
+
+let pathCounter = 0;
+async function endpointFor(agentId: string, path = `/hook-${++pathCounter}`): Promise<EndpointWithSecret & { path: string }> {
+  const endpoint = await producer.createEndpoint({
+    url: receiver.url(path),
+    organizationId: 'org-a',
+    agentId,
+    eventTypes: ['*'],
+  });
+  return { ...endpoint, path };
+}
+
+const step = EXAMPLE_EVENT_DATA['agent.step.completed'];
+
+// Retry policy is stamped on each job at publish time, so tests that change it publish with it.
+async function publish(agentId: string, via: Producer = producer) {
+  const result = await via.publishEvent(agentId, 'agent.step.completed', step, { organizationId: 'org-a' });
+  const delivery = result.deliveries[0];
+  if (!delivery) throw new Error('expected one delivery');
+  return { eventId: result.eventId, deliveryId: delivery.deliveryId };
+}
+
+async function publishWith(settings: Settings, agentId: string) {
+  const custom = createProducer({ settings });
+  try {
+    return await publish(agentId, custom);
+  } finally {
+    await custom.close();
+  }
+}
+
+function settled(deliveryId: string) {
+  return waitFor(
+    async () => {
+      const row = await ctx.db.selectFrom('webhook_deliveries').selectAll().where('id', '=', deliveryId).executeTakeFirst();
+      return row && row.status !== 'pending' ? row : undefined;
+    },
+    { what: `delivery ${deliveryId} to settle` },
+  );
+}
+
+function attemptsOf(deliveryId: string) {
+  return ctx.db.selectFrom('webhook_attempts').selectAll().where('delivery_id', '=', deliveryId).orderBy('id').execute();
+}
+
+describe('delivery', () => {
+  it('POSTs the envelope with every header, verifiable by an independent library, and records it', async () => {
+    const endpoint = await endpointFor('agent-happy');
+    startWorker();
+    const { eventId, deliveryId } = await publish('agent-happy');
+    const row = await settled(deliveryId);
+    expect(row).toMatchObject({ status: 'succeeded', attempt_count: 1, last_status_code: 200, endpoint_id: endpoint.id });
+
+    const [request] = receiver.requestsTo(endpoint.path);
+    if (!request) throw new Error('receiver got nothing');
+    const h = request.headers;
+    expect(request.method).toBe('POST');
+    expect(h['content-type']).toBe('application/json');
+    expect(h['user-agent']).toBe('Letta-Webhooks/1.0');
+    expect(h['x-letta-event-type']).toBe('agent.step.completed');
+    expect(h['x-letta-event-id']).toBe(eventId);
+    expect(h['x-letta-delivery-id']).toBe(deliveryId);
+    expect(h['x-letta-attempt']).toBe('1');
+    expect(h['webhook-id']).toBe(eventId);
+    expect(h['webhook-timestamp']).toBe(h['x-letta-timestamp']);
+    expect(Math.abs(Number(h['webhook-timestamp']) - Date.now() / 1000)).toBeLessThan(10);
+
+    const body = request.body.toString('utf8');
+    const envelope = new Webhook(endpoint.secret).verify(body, {
+      'webhook-id': String(h['webhook-id']),
+      'webhook-timestamp': String(h['webhook-timestamp']),
+      'webhook-signature': String(h['webhook-signature']),
+    });
+    expect(envelope).toMatchObject({ event_id: eventId, agent_id: 'agent-happy', organization_id: 'org-a', data: step });
+    const key = Buffer.from(endpoint.secret.slice('whsec_'.length), 'base64');
+    const mac = createHmac('sha256', key).update(`${eventId}.${String(h['x-letta-timestamp'])}.`).update(request.body).digest('hex');
+    expect(h['x-letta-signature']).toBe(`sha256=${mac}`);
+
+    const stored = await ctx.db.selectFrom('webhook_events').select('body').where('id', '=', eventId).executeTakeFirstOrThrow();
+    expect(stored.body).toBe(body);
+    const attempts = await attemptsOf(deliveryId);
+    expect(attempts).toHaveLength(1);
+    expect(attempts[0]).toMatchObject({ attempt_number: 1, outcome: 'succeeded', status_code: 200, response_excerpt: 'ok' });
+  });
+
+  it('retries 500, 500, then delivers on 200, signing each attempt afresh', async () => {
+    const endpoint = await endpointFor('agent-flaky');
+    receiver.respond((req, index) =>
+      req.path === endpoint.path && index < 2 ? { status: 500, body: 'boom' } : { status: 200 },
+    );
+    startWorker();
+    const { deliveryId } = await publish('agent-flaky');
+    const row = await settled(deliveryId);
+    expect(row).toMatchObject({ status: 'succeeded', attempt_count: 3 });
+    const attempts = await attemptsOf(deliveryId);
+    expect(attempts.map((a) => [a.attempt_number, a.status_code, a.outcome])).toEqual([
+      [1, 500, 'retryable'],
+      [2, 500, 'retryable'],
+      [3, 200, 'succeeded'],
+    ]);
+    expect(attempts[0]?.response_excerpt).toBe('boom');
+    const requests = receiver.requestsTo(endpoint.path);
+    expect(requests.map((r) => r.headers['x-letta-attempt'])).toEqual(['1', '2', '3']);
+    for (const r of requests) expect(() => new Webhook(endpoint.secret).verify(r.body.toString(), r.headers as Record<string, string>)).not.toThrow();
+    receiver.respond(() => ({ status: 200, body: 'ok' }));
+  });
+
+  it('records a timeout for a receiver that never answers, then fails the delivery', async () => {
+    const endpoint = await endpointFor('agent-silent');
+    receiver.respond((req) => (req.path === endpoint.path ? 'hang' : { status: 200 }));
+    const settings = ctx.withSettings({ WEBHOOK_REQUEST_TIMEOUT_MS: '300', WEBHOOK_MAX_ATTEMPTS: '2' });
+    startWorker(settings);
+    const { deliveryId } = await publishWith(settings, 'agent-silent');
+    const row = await settled(deliveryId);
+    expect(row).toMatchObject({ status: 'failed', attempt_count: 2 });
+    const attempts = await attemptsOf(deliveryId);
+    expect(attempts.map((a) => [a.error_kind, a.outcome, a.status_code])).toEqual([
+      ['timeout', 'retryable', null],
+      ['timeout', 'retryable', null],
+    ]);
+    for (const a of attempts) {
+      expect(a.duration_ms).toBeGreaterThanOrEqual(290);
+      expect(a.duration_ms).toBeLessThan(2_000);
+    }
+    receiver.respond(() => ({ status: 200, body: 'ok' }));
+  });
+
+  it('disables the endpoint on 410 and sends it nothing more', async () => {
+    const endpoint = await endpointFor('agent-gone');
+    receiver.respond((req) => (req.path === endpoint.path ? { status: 410 } : { status: 200 }));
+    const first = await publish('agent-gone');
+    // A second delivery already queued before the 410 arrives.
+    const second = await publish('agent-gone');
+    startWorker(ctx.withSettings({ WEBHOOK_WORKER_CONCURRENCY: '1' }));
+    expect(await settled(first.deliveryId)).toMatchObject({ status: 'failed', attempt_count: 1, last_status_code: 410 });
+    expect(await settled(second.deliveryId)).toMatchObject({ status: 'cancelled', attempt_count: 0 });
+    const stored = await ctx.db.selectFrom('webhook_endpoints').selectAll().where('id', '=', endpoint.id).executeTakeFirstOrThrow();
+    expect(stored).toMatchObject({ enabled: false, disabled_reason: expect.stringContaining('410') });
+    expect(receiver.requestsTo(endpoint.path)).toHaveLength(1);
+    const later = await producer.publishEvent('agent-gone', 'agent.step.completed', step);
+    expect(later.deliveries).toEqual([]);
+    receiver.respond(() => ({ status: 200, body: 'ok' }));
+  });
+
+  it('waits at least as long as Retry-After asks on 429', async () => {
+    const endpoint = await endpointFor('agent-busy');
+    receiver.respond((req, index) =>
+      req.path === endpoint.path && index === 0 ? { status: 429, headers: { 'Retry-After': '1' } } : { status: 200 },
+    );
+    startWorker();
+    const { deliveryId } = await publish('agent-busy');
+    expect(await settled(deliveryId)).toMatchObject({ status: 'succeeded', attempt_count: 2 });
+    const [first, second] = receiver.requestsTo(endpoint.path);
+    expect((second?.receivedAt ?? 0) - (first?.receivedAt ?? 0)).toBeGreaterThanOrEqual(950);
+    receiver.respond(() => ({ status: 200, body: 'ok' }));
+  });
+
+  it('never follows a redirect', async () => {
+    const endpoint = await endpointFor('agent-moved');
+    receiver.respond((req) =>
+      req.path === endpoint.path ? { status: 302, headers: { Location: receiver.url('/moved-here') } } : { status: 200 },
+    );
+    const settings = ctx.withSettings({ WEBHOOK_MAX_ATTEMPTS: '2' });
+    startWorker(settings);
+    const { deliveryId } = await publishWith(settings, 'agent-moved');
+    expect(await settled(deliveryId)).toMatchObject({ status: 'failed', attempt_count: 2, last_status_code: 302 });
+    expect((await attemptsOf(deliveryId)).map((a) => a.error_kind)).toEqual(['redirect', 'redirect']);
+    expect(receiver.requestsTo('/moved-here')).toHaveLength(0);
+    receiver.respond(() => ({ status: 200, body: 'ok' }));
+  });
+
+  it('refuses, without retrying, a host that resolves to a private address', async () => {
+    const endpoint = await producer.createEndpoint({
+      url: `http://localhost:${receiver.port}/private`,
+      organizationId: 'org-a',
+      agentId: 'agent-private',
+      eventTypes: ['*'],
+    });
+    startWorker(ctx.withSettings({ WEBHOOK_ALLOWED_CIDRS: '' }));
+    const { deliveryId } = await publish('agent-private');
+    expect(await settled(deliveryId)).toMatchObject({ status: 'failed', attempt_count: 1 });
+    const [attempt] = await attemptsOf(deliveryId);
+    expect(attempt).toMatchObject({ outcome: 'permanent', error_kind: 'refused_url' });
+    expect(attempt?.error_message).toMatch(/loopback/);
+    expect(receiver.requestsTo('/private')).toHaveLength(0);
+    expect(endpoint.id).toMatch(/^ep_/);
+  });
+
+  it('keeps a capped excerpt of a large response, flagged as truncated', async () => {
+    const endpoint = await endpointFor('agent-chatty');
+    receiver.respond((req) => (req.path === endpoint.path ? { status: 200, body: 'x'.repeat(100_000) } : { status: 200 }));
+    startWorker(ctx.withSettings({ WEBHOOK_RESPONSE_EXCERPT_BYTES: '1024' }));
+    const { deliveryId } = await publish('agent-chatty');
+    await settled(deliveryId);
+    const [attempt] = await attemptsOf(deliveryId);
+    expect(attempt?.response_excerpt).toHaveLength(1024);
+    expect(attempt?.response_truncated).toBe(true);
+    receiver.respond(() => ({ status: 200, body: 'ok' }));
+  });
+});
+
+describe('shutdown', () => {
+  it('finishes in-flight deliveries and leaves the rest queued; a new worker delivers them all', async () => {
+    const endpoint = await endpointFor('agent-shutdown');
+    receiver.respond((req) => (req.path === endpoint.path ? { status: 200, delayMs: 300 } : { status: 200 }));
+    const published = [];
+    for (let i = 0; i < 12; i++) published.push(await publish('agent-shutdown'));
+    const first = startWorker(ctx.withSettings({ WEBHOOK_WORKER_CONCURRENCY: '3' }));
+    await waitFor(() => (receiver.requestsTo(endpoint.path).length > 0 ? true : undefined));
+    await first.close();
+    workers.splice(workers.indexOf(first), 1);
+    const afterFirst = receiver.requestsTo(endpoint.path).length;
+    expect(afterFirst).toBeLessThan(12);
+    const succeeded = await ctx.db
+      .selectFrom('webhook_deliveries')
+      .select('id')
+      .where('status', '=', 'succeeded')
+      .where('agent_id', '=', 'agent-shutdown')
+      .execute();
+    // Everything the first worker sent before stopping was recorded.
+    expect(succeeded.length).toBe(afterFirst);
+
+    startWorker();
+    for (const { deliveryId } of published) expect(await settled(deliveryId)).toMatchObject({ status: 'succeeded' });
+    const ids = receiver.requestsTo(endpoint.path).map((r) => r.headers['x-letta-delivery-id']);
+    expect(new Set(ids).size).toBe(12);
+    expect(ids).toHaveLength(12);
+    receiver.respond(() => ({ status: 200, body: 'ok' }));
+  });
+
+  it('at the deadline aborts a hung delivery and hands it back without using up an attempt', async () => {
+    const endpoint = await endpointFor('agent-hung');
+    receiver.respond((req) => (req.path === endpoint.path ? 'hang' : { status: 200 }));
+    const settings = ctx.withSettings({ WEBHOOK_SHUTDOWN_TIMEOUT_MS: '200', WEBHOOK_REQUEST_TIMEOUT_MS: '30000', WEBHOOK_MAX_ATTEMPTS: '1' });
+    const first = startWorker(settings);
+    const { deliveryId } = await publishWith(settings, 'agent-hung');
+    await waitFor(() => (receiver.requestsTo(endpoint.path).length > 0 ? true : undefined));
+    const started = Date.now();
+    await first.close();
+    workers.splice(workers.indexOf(first), 1);
+    expect(Date.now() - started).toBeLessThan(3_000);
+
+    receiver.respond(() => ({ status: 200, body: 'ok' }));
+    startWorker(settings);
+    expect(await settled(deliveryId)).toMatchObject({ status: 'succeeded' });
+    const attempts = await attemptsOf(deliveryId);
+    expect(attempts.map((a) => a.outcome)).toEqual(['retryable', 'succeeded']);
+    expect(attempts[0]?.error_message).toMatch(/shutting down/);
+  });
+});
