@@ -34,7 +34,8 @@ export async function listMigrations(directory: string = MIGRATIONS_DIR): Promis
   const seen = new Set<string>();
   for (const name of names) {
     const number = FILE_PATTERN.exec(name)?.[1];
-    if (number === undefined) throw new Error(`migration file ${name} must be named NNNN_lowercase_words.sql`);
+    if (number === undefined)
+      throw new Error(`migration file ${name} must be named NNNN_lowercase_words.sql`);
     if (seen.has(number)) throw new Error(`two migrations are numbered ${number}`);
     seen.add(number);
   }
@@ -50,7 +51,10 @@ export async function listMigrations(directory: string = MIGRATIONS_DIR): Promis
 export async function migrateToLatest(options: MigrateOptions): Promise<MigrationRunResult> {
   const directory = options.directory ?? MIGRATIONS_DIR;
   const names = await listMigrations(directory);
-  const client = new pg.Client({ connectionString: options.connectionString, application_name: 'letta-webhooks-migrate' });
+  const client = new pg.Client({
+    connectionString: options.connectionString,
+    application_name: 'letta-webhooks-migrate',
+  });
   await client.connect();
   const results: MigrationResult[] = [];
   try {
@@ -60,7 +64,9 @@ export async function migrateToLatest(options: MigrateOptions): Promise<Migratio
       applied_at timestamptz NOT NULL DEFAULT now()
     )`);
     const applied = new Set(
-      (await client.query<{ name: string }>('SELECT name FROM webhook_migrations')).rows.map((row) => row.name),
+      (await client.query<{ name: string }>('SELECT name FROM webhook_migrations')).rows.map(
+        (row) => row.name,
+      ),
     );
     for (const name of names) {
       if (applied.has(name)) {
@@ -76,7 +82,10 @@ export async function migrateToLatest(options: MigrateOptions): Promise<Migratio
       } catch (error) {
         await client.query('ROLLBACK');
         const message = error instanceof Error ? error.message : String(error);
-        return { results, error: new Error(`migration ${name} failed: ${message}`, { cause: error }) };
+        return {
+          results,
+          error: new Error(`migration ${name} failed: ${message}`, { cause: error }),
+        };
       }
       results.push({ name, status: 'applied' });
     }

@@ -23,7 +23,9 @@ describe('migrations', () => {
   it('apply once when several processes run them at the same time, then are a no-op', async () => {
     const runs = await Promise.all([1, 2, 3].map(() => migrateToLatest({ connectionString: url })));
     for (const run of runs) expect(run.error).toBeUndefined();
-    const applied = runs.flatMap((run) => run.results.filter((r) => r.status === 'applied').map((r) => r.name));
+    const applied = runs.flatMap((run) =>
+      run.results.filter((r) => r.status === 'applied').map((r) => r.name),
+    );
     expect(applied.sort()).toEqual(await listMigrations());
 
     const again = await migrateToLatest({ connectionString: url });
@@ -50,11 +52,17 @@ describe('migrations', () => {
     const { tmpdir } = await import('node:os');
     const directory = await mkdtemp(`${tmpdir()}/lw-migrations-`);
     await writeFile(`${directory}/0001_good.sql`, 'CREATE TABLE lw_probe_good (id int);');
-    await writeFile(`${directory}/0002_bad.sql`, 'CREATE TABLE lw_probe_bad (id int); SELECT no_such_function();');
+    await writeFile(
+      `${directory}/0002_bad.sql`,
+      'CREATE TABLE lw_probe_bad (id int); SELECT no_such_function();',
+    );
     const failing = `lw_test_${process.env.LW_TEST_RUN_ID ?? 'x'}_migrate_bad`;
     await adminQuery(adminUrl, `CREATE DATABASE "${failing}"`);
     try {
-      const run = await migrateToLatest({ connectionString: databaseUrlFor(adminUrl, failing), directory });
+      const run = await migrateToLatest({
+        connectionString: databaseUrlFor(adminUrl, failing),
+        directory,
+      });
       expect(run.error?.message).toMatch(/0002_bad\.sql failed/);
       expect(run.results).toEqual([{ name: '0001_good.sql', status: 'applied' }]);
       const left = await adminQuery<{ n: string }>(

@@ -8,7 +8,10 @@ export function databaseUrlFor(url: string, database: string): string {
 }
 
 /** Runs one statement on a short-lived connection (CREATE/DROP DATABASE cannot run in a pool transaction). */
-export async function adminQuery<R extends pg.QueryResultRow = pg.QueryResultRow>(url: string, text: string): Promise<R[]> {
+export async function adminQuery<R extends pg.QueryResultRow = pg.QueryResultRow>(
+  url: string,
+  text: string,
+): Promise<R[]> {
   const client = new pg.Client({ connectionString: url });
   await client.connect();
   try {

@@ -29,7 +29,7 @@ function dockerAnswers(): boolean {
 export async function resolveServices(): Promise<ServiceUrls> {
   const redisUrl = process.env.REDIS_URL;
   const databaseUrl = process.env.DATABASE_URL;
-  if (redisUrl && databaseUrl) return { redisUrl, databaseUrl, stop: async () => undefined };
+  if (redisUrl && databaseUrl) return { redisUrl, databaseUrl, stop: () => Promise.resolve() };
   if (!dockerAnswers()) {
     throw new Error(
       'Tests need Redis and Postgres. Set REDIS_URL (e.g. redis://127.0.0.1:6379) and DATABASE_URL ' +
@@ -96,9 +96,13 @@ export default async function globalSetup(): Promise<void> {
   await adminQuery(services.databaseUrl, `CREATE DATABASE "${template}"`);
   // Through the CLI, in a child process: global setup runs outside jest's
   // module system, and this also exercises `letta-webhooks migrate`.
-  await promisify(execFile)(process.execPath, ['packages/worker/bin/letta-webhooks.js', 'migrate'], {
-    env: { ...process.env, DATABASE_URL: databaseUrlFor(services.databaseUrl, template) },
-  });
+  await promisify(execFile)(
+    process.execPath,
+    ['packages/worker/bin/letta-webhooks.js', 'migrate'],
+    {
+      env: { ...process.env, DATABASE_URL: databaseUrlFor(services.databaseUrl, template) },
+    },
+  );
   process.env.LW_TEST_RUN_ID = runId;
   process.env.LW_TEST_TEMPLATE = template;
   process.env.LW_TEST_DATABASE_URL = services.databaseUrl;
@@ -107,7 +111,10 @@ export default async function globalSetup(): Promise<void> {
 
 // Databases of runs whose process is gone (killed mid-run).
 async function dropOrphans(databaseUrl: string): Promise<void> {
-  const rows = await adminQuery<{ datname: string }>(databaseUrl, "SELECT datname FROM pg_database WHERE datname LIKE 'lw\\_test\\_%'");
+  const rows = await adminQuery<{ datname: string }>(
+    databaseUrl,
+    "SELECT datname FROM pg_database WHERE datname LIKE 'lw\\_test\\_%'",
+  );
   for (const { datname } of rows) {
     const pid = Number(/^lw_test_(\d+)_/.exec(datname)?.[1]);
     if (!Number.isInteger(pid) || isAlive(pid)) continue;

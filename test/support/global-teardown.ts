@@ -11,10 +11,11 @@ export default async function globalTeardown(): Promise<void> {
     const client = new pg.Client({ connectionString: databaseUrl });
     await client.connect();
     const { rows } = await client.query<{ datname: string }>(
-      "SELECT datname FROM pg_database WHERE starts_with(datname, $1)",
+      'SELECT datname FROM pg_database WHERE starts_with(datname, $1)',
       [`lw_test_${runId}_`],
     );
-    for (const { datname } of rows) await client.query(`DROP DATABASE IF EXISTS "${datname}" WITH (FORCE)`);
+    for (const { datname } of rows)
+      await client.query(`DROP DATABASE IF EXISTS "${datname}" WITH (FORCE)`);
     await client.end();
   }
   if (runId && redisUrl) {

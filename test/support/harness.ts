@@ -1,6 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { createDb, loadSettings, type Database, type Settings, type SettingsEnv } from '@letta-webhooks/shared';
+import {
+  createDb,
+  loadSettings,
+  type Database,
+  type Settings,
+  type SettingsEnv,
+} from '@letta-webhooks/shared';
 import { Redis } from 'ioredis';
 import type { Kysely } from 'kysely';
 import { adminQuery, databaseUrlFor } from './admin.js';
@@ -34,7 +40,8 @@ const TEST_DEFAULTS: SettingsEnv = {
 
 function required(name: string): string {
   const value = process.env[name];
-  if (!value) throw new Error(`${name} is not set: run the tests through jest (its global setup sets it)`);
+  if (!value)
+    throw new Error(`${name} is not set: run the tests through jest (its global setup sets it)`);
   return value;
 }
 
@@ -44,7 +51,10 @@ export async function createTestContext(overrides: SettingsEnv = {}): Promise<Te
   const adminUrl = required('LW_TEST_DATABASE_URL');
   const suffix = randomBytes(4).toString('hex');
   const database = `lw_test_${runId}_${suffix}`;
-  await adminQuery(adminUrl, `CREATE DATABASE "${database}" TEMPLATE "${required('LW_TEST_TEMPLATE')}"`);
+  await adminQuery(
+    adminUrl,
+    `CREATE DATABASE "${database}" TEMPLATE "${required('LW_TEST_TEMPLATE')}"`,
+  );
   const prefix = `lwtest:${runId}:${suffix}`;
   const env: Record<string, string> = {
     ...(TEST_DEFAULTS as Record<string, string>),
@@ -83,7 +93,8 @@ export async function waitFor<T>(
   for (;;) {
     const value = await probe();
     if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    if (Date.now() > deadline)
+      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
     await sleep(20);
   }
 }

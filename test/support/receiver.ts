@@ -38,7 +38,9 @@ export interface Receiver {
 }
 
 /** Starts a receiver answering 200 until told otherwise. */
-export async function startReceiver(responder: Responder = () => ({ status: 200, body: 'ok' })): Promise<Receiver> {
+export async function startReceiver(
+  responder: Responder = () => ({ status: 200, body: 'ok' }),
+): Promise<Receiver> {
   const requests: ReceivedRequest[] = [];
   const counts = new Map<string, number>();
   let current = responder;
@@ -79,7 +81,11 @@ export async function startReceiver(responder: Responder = () => ({ status: 200,
     },
     async close() {
       server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await new Promise<void>((resolve) =>
+        server.close(() => {
+          resolve();
+        }),
+      );
     },
   };
 }

@@ -13,8 +13,18 @@ import {
 import { Queue } from 'bullmq';
 import { EndpointResolver } from './endpoint-resolver.js';
 import { EndpointStore } from './endpoint-store.js';
-import type { CreateEndpointInput, Endpoint, EndpointWithSecret, ListEndpointsInput } from './endpoint.js';
-import { deliveryJobs, prepareEvent, type PublishOptions, type PublishResult } from './publish-event.js';
+import type {
+  CreateEndpointInput,
+  Endpoint,
+  EndpointWithSecret,
+  ListEndpointsInput,
+} from './endpoint.js';
+import {
+  deliveryJobs,
+  prepareEvent,
+  type PublishOptions,
+  type PublishResult,
+} from './publish-event.js';
 
 /** Options of {@link createProducer}. */
 export interface ProducerOptions {
@@ -68,8 +78,11 @@ export function createProducer(options: ProducerOptions = {}): Producer {
   });
   queue.on('error', () => undefined);
   const resolver = new EndpointResolver(db, settings.endpointCacheTtlMs);
-  const endpoints = new EndpointStore(db, new AddressGuard(settings.allowedCidrs), () => resolver.invalidate());
-  const defaults: PublishOptions = options.organizationId === undefined ? {} : { organizationId: options.organizationId };
+  const endpoints = new EndpointStore(db, new AddressGuard(settings.allowedCidrs), () => {
+    resolver.invalidate();
+  });
+  const defaults: PublishOptions =
+    options.organizationId === undefined ? {} : { organizationId: options.organizationId };
   let closed = false;
 
   return {
@@ -86,7 +99,11 @@ export function createProducer(options: ProducerOptions = {}): Producer {
       try {
         targets = await resolver.resolve(event.organizationId, event.agentId, event.eventType);
       } catch (error) {
-        throw new WebhookError({ code: 'DATABASE_UNAVAILABLE', message: 'could not look up endpoints', cause: error });
+        throw new WebhookError({
+          code: 'DATABASE_UNAVAILABLE',
+          message: 'could not look up endpoints',
+          cause: error,
+        });
       }
       const jobs = deliveryJobs(
         event,
@@ -105,7 +122,10 @@ export function createProducer(options: ProducerOptions = {}): Producer {
       }
       return {
         eventId: event.eventId,
-        deliveries: jobs.map((job) => ({ deliveryId: job.data.deliveryId, endpointId: job.data.endpointId })),
+        deliveries: jobs.map((job) => ({
+          deliveryId: job.data.deliveryId,
+          endpointId: job.data.endpointId,
+        })),
       };
     },
     createEndpoint: (input) => endpoints.create(input),

@@ -31,7 +31,11 @@ export class EndpointResolver {
   }
 
   /** Endpoints of `agentId` in `organizationId` that subscribe to `eventType`. */
-  async resolve(organizationId: string, agentId: string, eventType: string): Promise<EndpointTarget[]> {
+  async resolve(
+    organizationId: string,
+    agentId: string,
+    eventType: string,
+  ): Promise<EndpointTarget[]> {
     const targets = await this.#targetsOf(organizationId, agentId);
     return targets.filter((target) => subscribes(target.eventTypes, eventType));
   }

@@ -1,10 +1,10 @@
 import {
-  AddressGuard,
   WebhookError,
   generateSecret,
   newId,
   parseOrThrow,
   urlRefusal,
+  type AddressGuard,
   type Database,
 } from '@letta-webhooks/shared';
 import type { Kysely } from 'kysely';
@@ -76,8 +76,12 @@ export class EndpointStore {
   /** Endpoints matching the filters, oldest first. */
   async list(input: ListEndpointsInput = {}): Promise<Endpoint[]> {
     const filters = parseOrThrow(listEndpointsInputSchema, input, { what: 'endpoint filters' });
-    let query = this.#db.selectFrom('webhook_endpoints').selectAll().where('deleted_at', 'is', null);
-    if (filters.organizationId !== undefined) query = query.where('organization_id', '=', filters.organizationId);
+    let query = this.#db
+      .selectFrom('webhook_endpoints')
+      .selectAll()
+      .where('deleted_at', 'is', null);
+    if (filters.organizationId !== undefined)
+      query = query.where('organization_id', '=', filters.organizationId);
     if (filters.agentId !== undefined) query = query.where('agent_id', '=', filters.agentId);
     if (filters.enabled !== undefined) query = query.where('enabled', '=', filters.enabled);
     const rows = await query.orderBy('id').limit(filters.limit).execute();
@@ -93,12 +97,21 @@ export class EndpointStore {
   async delete(id: string): Promise<void> {
     const result = await this.#db
       .updateTable('webhook_endpoints')
-      .set({ deleted_at: new Date(), enabled: false, disabled_reason: 'deleted', updated_at: new Date() })
+      .set({
+        deleted_at: new Date(),
+        enabled: false,
+        disabled_reason: 'deleted',
+        updated_at: new Date(),
+      })
       .where('id', '=', id)
       .where('deleted_at', 'is', null)
       .executeTakeFirst();
     if (result.numUpdatedRows === 0n) {
-      throw new WebhookError({ code: 'NOT_FOUND', field: 'id', message: `endpoint ${id} does not exist` });
+      throw new WebhookError({
+        code: 'NOT_FOUND',
+        field: 'id',
+        message: `endpoint ${id} does not exist`,
+      });
     }
     this.#onChange();
   }

@@ -1,7 +1,12 @@
 export { createProducer } from './create-producer.js';
 export type { Producer, ProducerOptions } from './create-producer.js';
 export type { PublishOptions, PublishResult } from './publish-event.js';
-export type { CreateEndpointInput, Endpoint, EndpointWithSecret, ListEndpointsInput } from './endpoint.js';
+export type {
+  CreateEndpointInput,
+  Endpoint,
+  EndpointWithSecret,
+  ListEndpointsInput,
+} from './endpoint.js';
 export {
   EVENT_TYPES,
   WebhookError,

@@ -110,7 +110,14 @@ export function prepareEvent(
       message: `data: the serialized event is ${size} bytes, over the ${maxPayloadBytes}-byte limit`,
     });
   }
-  return { eventId, eventType, agentId: agent, organizationId: opts.organizationId, occurredAt, body };
+  return {
+    eventId,
+    eventType,
+    agentId: agent,
+    organizationId: opts.organizationId,
+    occurredAt,
+    body,
+  };
 }
 
 /** One BullMQ job per endpoint; the job id is the delivery id, so re-adding is a no-op. */

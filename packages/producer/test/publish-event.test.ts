@@ -11,7 +11,10 @@ let queue: Queue;
 beforeAll(async () => {
   ctx = await createTestContext();
   producer = createProducer({ settings: ctx.settings, organizationId: 'org-a' });
-  queue = new Queue(ctx.settings.queueName, { connection: ctx.redis, prefix: ctx.settings.queuePrefix });
+  queue = new Queue(ctx.settings.queueName, {
+    connection: ctx.redis,
+    prefix: ctx.settings.queuePrefix,
+  });
 });
 
 afterAll(async () => {
@@ -45,13 +48,18 @@ describe('publishEvent', () => {
       eventTypes: ['agent.step.completed'],
     });
     const occurredAt = '2026-01-01T12:00:00.000Z';
-    const result = await producer.publishEvent('agent-1', 'agent.step.completed', step, { occurredAt });
+    const result = await producer.publishEvent('agent-1', 'agent.step.completed', step, {
+      occurredAt,
+    });
     expect(result.eventId).toMatch(/^evt_[0-9A-Z]{26}$/);
-    expect(result.deliveries).toEqual([{ deliveryId: expect.stringMatching(/^dlv_/), endpointId: endpoint.id }]);
+    expect(result.deliveries).toEqual([
+      { deliveryId: expect.stringMatching(/^dlv_/), endpointId: endpoint.id },
+    ]);
 
     const job = await queue.getJob(result.deliveries[0]?.deliveryId ?? '');
     expect(job?.opts.attempts).toBe(ctx.settings.retry.maxAttempts);
-    expect(JSON.parse(job?.data.body)).toEqual({
+    const body: unknown = (job?.data as { body?: unknown } | undefined)?.body;
+    expect(JSON.parse(String(body))).toEqual({
       event_id: result.eventId,
       event_type: 'agent.step.completed',
       timestamp: occurredAt,
@@ -59,7 +67,9 @@ describe('publishEvent', () => {
       organization_id: 'org-a',
       data: step,
     });
-    const everything = JSON.stringify(await Promise.all((await ctx.redisKeys()).map((k) => ctx.redis.dump(k))));
+    const everything = JSON.stringify(
+      await Promise.all((await ctx.redisKeys()).map((k) => ctx.redis.dump(k))),
+    );
     expect(everything).not.toContain(endpoint.secret.slice(6));
   });
 
@@ -80,14 +90,18 @@ describe('publishEvent', () => {
     await mk('agent-1', ['*'], 'org-b');
 
     const stepResult = await producer.publishEvent('agent-1', 'agent.step.completed', step);
-    expect(stepResult.deliveries.map((d) => d.endpointId).sort()).toEqual([exact.id, prefix.id, all.id].sort());
+    expect(stepResult.deliveries.map((d) => d.endpointId).sort()).toEqual(
+      [exact.id, prefix.id, all.id].sort(),
+    );
 
     const toolResult = await producer.publishEvent(
       'agent-1',
       'tool.execution.completed',
       EXAMPLE_EVENT_DATA['tool.execution.completed'],
     );
-    expect(toolResult.deliveries.map((d) => d.endpointId).sort()).toEqual([all.id, orgTools.id].sort());
+    expect(toolResult.deliveries.map((d) => d.endpointId).sort()).toEqual(
+      [all.id, orgTools.id].sort(),
+    );
     expect(await queue.count()).toBe(5);
   });
 
@@ -103,22 +117,42 @@ describe('publishEvent', () => {
   });
 
   it('creates no second delivery when the same event id is published twice', async () => {
-    await producer.createEndpoint({ url: 'http://127.0.0.1:9/hook', organizationId: 'org-a', eventTypes: ['*'] });
-    const first = await producer.publishEvent('agent-1', 'agent.step.completed', step, { eventId: 'evt_same' });
-    const second = await producer.publishEvent('agent-1', 'agent.step.completed', step, { eventId: 'evt_same' });
+    await producer.createEndpoint({
+      url: 'http://127.0.0.1:9/hook',
+      organizationId: 'org-a',
+      eventTypes: ['*'],
+    });
+    const first = await producer.publishEvent('agent-1', 'agent.step.completed', step, {
+      eventId: 'evt_same',
+    });
+    const second = await producer.publishEvent('agent-1', 'agent.step.completed', step, {
+      eventId: 'evt_same',
+    });
     expect(second).toEqual(first);
     expect(await queue.count()).toBe(1);
   });
 
   it('sees endpoint changes at once (cache invalidated)', async () => {
-    const cached = createProducer({ settings: ctx.withSettings({ WEBHOOK_ENDPOINT_CACHE_TTL_MS: '60000' }) });
+    const cached = createProducer({
+      settings: ctx.withSettings({ WEBHOOK_ENDPOINT_CACHE_TTL_MS: '60000' }),
+    });
     try {
       const options = { organizationId: 'org-a' };
-      expect((await cached.publishEvent('agent-1', 'agent.step.completed', step, options)).deliveries).toHaveLength(0);
-      const endpoint = await cached.createEndpoint({ url: 'http://127.0.0.1:9/h', organizationId: 'org-a', eventTypes: ['*'] });
-      expect((await cached.publishEvent('agent-1', 'agent.step.completed', step, options)).deliveries).toHaveLength(1);
+      expect(
+        (await cached.publishEvent('agent-1', 'agent.step.completed', step, options)).deliveries,
+      ).toHaveLength(0);
+      const endpoint = await cached.createEndpoint({
+        url: 'http://127.0.0.1:9/h',
+        organizationId: 'org-a',
+        eventTypes: ['*'],
+      });
+      expect(
+        (await cached.publishEvent('agent-1', 'agent.step.completed', step, options)).deliveries,
+      ).toHaveLength(1);
       await cached.deleteEndpoint(endpoint.id);
-      expect((await cached.publishEvent('agent-1', 'agent.step.completed', step, options)).deliveries).toHaveLength(0);
+      expect(
+        (await cached.publishEvent('agent-1', 'agent.step.completed', step, options)).deliveries,
+      ).toHaveLength(0);
     } finally {
       await cached.close();
     }
@@ -126,31 +160,51 @@ describe('publishEvent', () => {
 
   describe('bad input: a typed error naming the field, nothing enqueued', () => {
     beforeEach(async () => {
-      await producer.createEndpoint({ url: 'http://127.0.0.1:9/hook', organizationId: 'org-a', eventTypes: ['*'] });
+      await producer.createEndpoint({
+        url: 'http://127.0.0.1:9/hook',
+        organizationId: 'org-a',
+        eventTypes: ['*'],
+      });
     });
     afterEach(async () => {
       expect(await queue.count()).toBe(0);
     });
 
     it('unknown event type', async () => {
-      const error = await rejection(producer.publishEvent('agent-1', 'agent.exploded' as 'agent.step.completed', step));
-      expect(error).toMatchObject({ name: 'WebhookError', code: 'UNKNOWN_EVENT_TYPE', field: 'eventType' });
+      const error = await rejection(
+        producer.publishEvent('agent-1', 'agent.exploded' as 'agent.step.completed', step),
+      );
+      expect(error).toMatchObject({
+        name: 'WebhookError',
+        code: 'UNKNOWN_EVENT_TYPE',
+        field: 'eventType',
+      });
     });
 
     it('data failing its schema', async () => {
-      const bad = { ...step, usage: { ...step.usage, total_tokens: 'many' } } as unknown as typeof step;
+      const bad = {
+        ...step,
+        usage: { ...step.usage, total_tokens: 'many' },
+      } as unknown as typeof step;
       const error = await rejection(producer.publishEvent('agent-1', 'agent.step.completed', bad));
       expect(error).toMatchObject({ code: 'INVALID_INPUT', field: 'data.usage.total_tokens' });
     });
 
     it('missing agent id', async () => {
-      const error = await rejection(producer.publishEvent(undefined as unknown as string, 'agent.step.completed', step));
+      const error = await rejection(
+        producer.publishEvent(undefined as unknown as string, 'agent.step.completed', step),
+      );
       expect(error).toMatchObject({ code: 'INVALID_INPUT', field: 'agentId' });
-      expect((await rejection(producer.publishEvent('', 'agent.step.completed', step))).field).toBe('agentId');
+      expect((await rejection(producer.publishEvent('', 'agent.step.completed', step))).field).toBe(
+        'agentId',
+      );
     });
 
     it('a body over the size limit', async () => {
-      const small = createProducer({ settings: ctx.withSettings({ WEBHOOK_MAX_PAYLOAD_BYTES: '1024' }), organizationId: 'org-a' });
+      const small = createProducer({
+        settings: ctx.withSettings({ WEBHOOK_MAX_PAYLOAD_BYTES: '1024' }),
+        organizationId: 'org-a',
+      });
       try {
         const big = { ...step, error_data: { blob: 'x'.repeat(2_000) } };
         const error = await rejection(small.publishEvent('agent-1', 'agent.step.completed', big));
@@ -165,21 +219,35 @@ describe('publishEvent', () => {
       const cyclic: Record<string, unknown> = {};
       cyclic.self = cyclic;
       for (const extra of [{ n: 10n }, cyclic]) {
-        const error = await rejection(producer.publishEvent('agent-1', 'agent.step.completed', { ...step, extra }));
+        const error = await rejection(
+          producer.publishEvent('agent-1', 'agent.step.completed', { ...step, extra }),
+        );
         expect(error).toMatchObject({ code: 'INVALID_INPUT', field: 'data' });
       }
     });
 
     it('bad options', async () => {
-      expect((await rejection(producer.publishEvent('agent-1', 'agent.step.completed', step, { eventId: 'nope' }))).field).toBe(
-        'eventId',
-      );
       expect(
-        (await rejection(producer.publishEvent('agent-1', 'agent.step.completed', step, { occurredAt: 'yesterday' }))).field,
+        (
+          await rejection(
+            producer.publishEvent('agent-1', 'agent.step.completed', step, { eventId: 'nope' }),
+          )
+        ).field,
+      ).toBe('eventId');
+      expect(
+        (
+          await rejection(
+            producer.publishEvent('agent-1', 'agent.step.completed', step, {
+              occurredAt: 'yesterday',
+            }),
+          )
+        ).field,
       ).toBe('occurredAt');
       const noOrg = createProducer({ settings: ctx.settings });
       try {
-        expect((await rejection(noOrg.publishEvent('agent-1', 'agent.step.completed', step))).field).toBe('organizationId');
+        expect(
+          (await rejection(noOrg.publishEvent('agent-1', 'agent.step.completed', step))).field,
+        ).toBe('organizationId');
       } finally {
         await noOrg.close();
       }
@@ -191,8 +259,16 @@ describe('endpoints', () => {
   it('refuse URLs that are not http(s), not URLs, or private addresses', async () => {
     const strict = createProducer({ settings: ctx.withSettings({ WEBHOOK_ALLOWED_CIDRS: '' }) });
     try {
-      for (const url of ['ftp://example.com/x', 'not a url', 'javascript:alert(1)', 'http://10.0.0.1/hook', 'http://[::1]/']) {
-        const error = await rejection(strict.createEndpoint({ url, organizationId: 'org-a', eventTypes: ['*'] }));
+      for (const url of [
+        'ftp://example.com/x',
+        'not a url',
+        'javascript:alert(1)',
+        'http://10.0.0.1/hook',
+        'http://[::1]/',
+      ]) {
+        const error = await rejection(
+          strict.createEndpoint({ url, organizationId: 'org-a', eventTypes: ['*'] }),
+        );
         expect(error.field).toBe('url');
         expect(['INVALID_INPUT', 'INVALID_URL']).toContain(error.code);
       }
@@ -203,9 +279,16 @@ describe('endpoints', () => {
 
   it('refuse unknown event types and malformed secrets, naming the field', async () => {
     const base = { url: 'http://127.0.0.1:9/', organizationId: 'org-a' };
-    expect((await rejection(producer.createEndpoint({ ...base, eventTypes: ['agent.nope'] }))).field).toBe('eventTypes.0');
-    expect((await rejection(producer.createEndpoint({ ...base, eventTypes: [] }))).field).toBe('eventTypes');
-    expect((await rejection(producer.createEndpoint({ ...base, eventTypes: ['*'], secret: 'abc' }))).field).toBe('secret');
+    expect(
+      (await rejection(producer.createEndpoint({ ...base, eventTypes: ['agent.nope'] }))).field,
+    ).toBe('eventTypes.0');
+    expect((await rejection(producer.createEndpoint({ ...base, eventTypes: [] }))).field).toBe(
+      'eventTypes',
+    );
+    expect(
+      (await rejection(producer.createEndpoint({ ...base, eventTypes: ['*'], secret: 'abc' })))
+        .field,
+    ).toBe('secret');
     expect(await producer.listEndpoints()).toEqual([]);
   });
 
@@ -220,10 +303,21 @@ describe('endpoints', () => {
     });
     expect(created.secret).toMatch(/^whsec_/);
     const fetched = await producer.getEndpoint(created.id);
-    expect(fetched).toMatchObject({ id: created.id, eventTypes: ['agent.*'], description: 'CRM sync', enabled: true });
+    expect(fetched).toMatchObject({
+      id: created.id,
+      eventTypes: ['agent.*'],
+      description: 'CRM sync',
+      enabled: true,
+    });
     expect(fetched).not.toHaveProperty('secret');
-    await producer.createEndpoint({ url: 'http://127.0.0.1:9/b', organizationId: 'org-b', eventTypes: ['*'] });
-    expect((await producer.listEndpoints({ organizationId: 'org-a' })).map((e) => e.id)).toEqual([created.id]);
+    await producer.createEndpoint({
+      url: 'http://127.0.0.1:9/b',
+      organizationId: 'org-b',
+      eventTypes: ['*'],
+    });
+    expect((await producer.listEndpoints({ organizationId: 'org-a' })).map((e) => e.id)).toEqual([
+      created.id,
+    ]);
     expect(await producer.listEndpoints()).toHaveLength(2);
     await producer.deleteEndpoint(created.id);
     expect(await producer.getEndpoint(created.id)).toBeUndefined();

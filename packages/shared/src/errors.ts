@@ -48,7 +48,8 @@ export class WebhookError extends Error {
     this.name = 'WebhookError';
     this.code = options.code;
     this.field = options.field;
-    this.issues = options.issues ?? (options.field ? [{ field: options.field, message: options.message }] : []);
+    this.issues =
+      options.issues ?? (options.field ? [{ field: options.field, message: options.message }] : []);
   }
 }
 

@@ -11,12 +11,12 @@ function encodeBase32(bytes: Uint8Array): string {
     buffer = (buffer << 8) | byte;
     bits += 8;
     while (bits >= 5) {
-      out += ALPHABET[(buffer >>> (bits - 5)) & 31];
+      out += ALPHABET.charAt((buffer >>> (bits - 5)) & 31);
       bits -= 5;
     }
     buffer &= (1 << bits) - 1;
   }
-  if (bits > 0) out += ALPHABET[(buffer << (5 - bits)) & 31];
+  if (bits > 0) out += ALPHABET.charAt((buffer << (5 - bits)) & 31);
   return out;
 }
 

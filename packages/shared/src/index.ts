@@ -28,7 +28,10 @@ export { signWebhook } from './signing/sign.js';
 export type { SignInput, Signatures } from './signing/sign.js';
 export { verifyWebhook } from './signing/verify-webhook.js';
 export type { VerifyOptions, WebhookHeaders } from './signing/verify-webhook.js';
-export { VERIFICATION_FAILURES, WebhookVerificationError } from './signing/webhook-verification-error.js';
+export {
+  VERIFICATION_FAILURES,
+  WebhookVerificationError,
+} from './signing/webhook-verification-error.js';
 export type { VerificationFailure } from './signing/webhook-verification-error.js';
 
 export { loadSettings, settingsSchema } from './settings.js';

@@ -14,7 +14,7 @@ const cidr = z.string().refine(
     if (limit < 0) return false;
     return bits === undefined || (/^\d{1,3}$/.test(bits) && Number(bits) <= limit);
   },
-  { message: 'must be an IPv4 or IPv6 address or CIDR, e.g. 127.0.0.0/8' },
+  { error: 'must be an IPv4 or IPv6 address or CIDR, e.g. 127.0.0.0/8' },
 );
 
 const cidrList = z
@@ -35,15 +35,23 @@ const cidrList = z
 export const settingsSchema = z
   .object({
     /** Postgres connection string. */
-    DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/ }).default('postgres://postgres@127.0.0.1:5432/postgres'),
+    DATABASE_URL: z
+      .url({ protocol: /^postgres(ql)?$/ })
+      .default('postgres://postgres@127.0.0.1:5432/postgres'),
     /** Connections in each process's pg pool. */
     DATABASE_POOL_SIZE: int(1, 200).default(10),
     /** Redis connection string (`redis://` or `rediss://`). */
     REDIS_URL: z.url({ protocol: /^rediss?$/ }).default('redis://127.0.0.1:6379'),
     /** BullMQ queue name. */
-    WEBHOOK_QUEUE_NAME: z.string().regex(/^[A-Za-z0-9_-]{1,100}$/).default('deliveries'),
+    WEBHOOK_QUEUE_NAME: z
+      .string()
+      .regex(/^[A-Za-z0-9_-]{1,100}$/)
+      .default('deliveries'),
     /** Prefix of every BullMQ key; the braces make it a Redis Cluster hash tag. */
-    WEBHOOK_QUEUE_PREFIX: z.string().regex(/^[{}A-Za-z0-9_:-]{1,100}$/).default('{letta-webhooks}'),
+    WEBHOOK_QUEUE_PREFIX: z
+      .string()
+      .regex(/^[{}A-Za-z0-9_:-]{1,100}$/)
+      .default('{letta-webhooks}'),
     /** Jobs one worker process runs at once. */
     WEBHOOK_WORKER_CONCURRENCY: int(1, 1000).default(32),
     /** Attempts per delivery, the first included. */
@@ -75,7 +83,9 @@ export const settingsSchema = z
     /** Times a job may stall (its worker died) before it is failed as a poison job. */
     WEBHOOK_MAX_STALLED_COUNT: int(0, 1000).default(10),
     /** Log level: fatal, error, warn, info, debug, trace or silent. */
-    LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    LOG_LEVEL: z
+      .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
+      .default('info'),
   })
   .transform((env) => ({
     databaseUrl: env.DATABASE_URL,
@@ -118,11 +128,15 @@ export type SettingsEnv = Partial<Record<keyof z.input<typeof settingsSchema>, s
  *
  * @throws {WebhookError} `INVALID_SETTINGS`, with one line per bad variable.
  */
-export function loadSettings(env: Readonly<Record<string, string | undefined>> = process.env): Settings {
+export function loadSettings(
+  env: Readonly<Record<string, string | undefined>> = process.env,
+): Settings {
   const keys = Object.keys(settingsSchema.in.shape);
-  const picked = Object.fromEntries(
-    keys.map((key) => [key, env[key] === '' ? undefined : env[key]]).filter(([, value]) => value !== undefined),
-  );
+  const picked: Record<string, string> = {};
+  for (const key of keys) {
+    const value = env[key];
+    if (value !== undefined && value !== '') picked[key] = value;
+  }
   const result = settingsSchema.safeParse(picked);
   if (result.success) return result.data;
   const issues = toIssues(result.error);

@@ -4,7 +4,9 @@ import { WebhookError, type WebhookErrorCode, type WebhookErrorIssue } from './e
 /** Turns zod issues into `{ field, message }` pairs, the field as a dotted path under `root`. */
 export function toIssues(error: z.ZodError, root?: string): WebhookErrorIssue[] {
   return error.issues.map((issue) => {
-    const path = [root, ...issue.path.map(String)].filter((part) => part !== undefined && part !== '');
+    const path = [root, ...issue.path.map(String)].filter(
+      (part) => part !== undefined && part !== '',
+    );
     return { field: path.join('.') || (root ?? '(input)'), message: issue.message };
   });
 }

@@ -34,7 +34,10 @@ describe('event catalogue', () => {
       usage: { prompt_tokens: -1, completion_tokens: 1, total_tokens: 1 },
     });
     expect(result.success).toBe(false);
-    expect(result.error?.issues.map((issue) => issue.path.join('.')).sort()).toEqual(['id', 'usage.prompt_tokens']);
+    expect(result.error?.issues.map((issue) => issue.path.join('.')).sort()).toEqual([
+      'id',
+      'usage.prompt_tokens',
+    ]);
   });
 });
 
@@ -56,11 +59,17 @@ describe('subscriptions', () => {
     expect(subscribes(['agent.run.completed'], 'agent.job.completed')).toBe(false);
   });
 
-  it.each(['agent.*', 'agent.tool.*', 'tool.*', '*', 'agent.job.completed'])('accepts filter %s', (filter) => {
-    expect(eventTypeFilterSchema.safeParse(filter).success).toBe(true);
-  });
+  it.each(['agent.*', 'agent.tool.*', 'tool.*', '*', 'agent.job.completed'])(
+    'accepts filter %s',
+    (filter) => {
+      expect(eventTypeFilterSchema.safeParse(filter).success).toBe(true);
+    },
+  );
 
-  it.each(['agent.unknown', 'nothing.*', 'agent*', 'agent.', '', '**', 'AGENT.*'])('rejects filter %j', (filter) => {
-    expect(eventTypeFilterSchema.safeParse(filter).success).toBe(false);
-  });
+  it.each(['agent.unknown', 'nothing.*', 'agent*', 'agent.', '', '**', 'AGENT.*'])(
+    'rejects filter %j',
+    (filter) => {
+      expect(eventTypeFilterSchema.safeParse(filter).success).toBe(false);
+    },
+  );
 });

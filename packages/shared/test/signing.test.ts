@@ -71,14 +71,24 @@ describe('signWebhook', () => {
   it('produces one MAC in both encodings, matching an independent HMAC', () => {
     const secret = generateSecret();
     const mac = expectedMac(secret, 'evt_test1', NOW_S, body);
-    const signatures = signWebhook({ messageId: 'evt_test1', timestamp: NOW_S, body, secrets: [secret] });
+    const signatures = signWebhook({
+      messageId: 'evt_test1',
+      timestamp: NOW_S,
+      body,
+      secrets: [secret],
+    });
     expect(signatures.letta).toBe(`sha256=${mac.toString('hex')}`);
     expect(signatures.standard).toBe(`v1,${mac.toString('base64')}`);
   });
 
   it('signs once per secret, space-separated, in the same order in both headers', () => {
     const [a, b] = [generateSecret(), generateSecret()];
-    const signatures = signWebhook({ messageId: 'evt_test1', timestamp: NOW_S, body, secrets: [a, b] });
+    const signatures = signWebhook({
+      messageId: 'evt_test1',
+      timestamp: NOW_S,
+      body,
+      secrets: [a, b],
+    });
     const macs = [a, b].map((s) => expectedMac(s, 'evt_test1', NOW_S, body));
     expect(signatures.letta).toBe(macs.map((m) => `sha256=${m.toString('hex')}`).join(' '));
     expect(signatures.standard).toBe(macs.map((m) => `v1,${m.toString('base64')}`).join(' '));
@@ -102,7 +112,9 @@ describe('verifyWebhook', () => {
 
   it('accepts a Buffer body and Fetch-style headers', () => {
     const headers = new Headers(headersFor([secret]));
-    expect(verifyWebhook(Buffer.from(body), headers, [secret], { now: NOW }).event_type).toBe('agent.tool.attached');
+    expect(verifyWebhook(Buffer.from(body), headers, [secret], { now: NOW }).event_type).toBe(
+      'agent.tool.attached',
+    );
   });
 
   it('falls back to the X-Letta headers when the Standard Webhooks ones are absent', () => {
@@ -118,25 +130,45 @@ describe('verifyWebhook', () => {
   it('verifies what standardwebhooks signs', () => {
     const timestamp = new Date(NOW);
     const signature = new Webhook(secret).sign('evt_test1', timestamp, body);
-    const headers = { 'webhook-id': 'evt_test1', 'webhook-timestamp': String(NOW_S), 'webhook-signature': signature };
+    const headers = {
+      'webhook-id': 'evt_test1',
+      'webhook-timestamp': String(NOW_S),
+      'webhook-signature': signature,
+    };
     expect(verifyWebhook(body, headers, secret, { now: NOW }).event_id).toBe('evt_test1');
   });
 
   it('enforces the tolerance in both directions (default 5 minutes)', () => {
-    expect(failure(() => verifyWebhook(body, headersFor([secret], NOW_S - 299), secret, { now: NOW }))).toBeUndefined();
-    expect(failure(() => verifyWebhook(body, headersFor([secret], NOW_S + 299), secret, { now: NOW }))).toBeUndefined();
-    expect(failure(() => verifyWebhook(body, headersFor([secret], NOW_S - 301), secret, { now: NOW }))).toBe('TIMESTAMP_TOO_OLD');
-    expect(failure(() => verifyWebhook(body, headersFor([secret], NOW_S + 301), secret, { now: NOW }))).toBe('TIMESTAMP_TOO_NEW');
+    expect(
+      failure(() => verifyWebhook(body, headersFor([secret], NOW_S - 299), secret, { now: NOW })),
+    ).toBeUndefined();
+    expect(
+      failure(() => verifyWebhook(body, headersFor([secret], NOW_S + 299), secret, { now: NOW })),
+    ).toBeUndefined();
+    expect(
+      failure(() => verifyWebhook(body, headersFor([secret], NOW_S - 301), secret, { now: NOW })),
+    ).toBe('TIMESTAMP_TOO_OLD');
+    expect(
+      failure(() => verifyWebhook(body, headersFor([secret], NOW_S + 301), secret, { now: NOW })),
+    ).toBe('TIMESTAMP_TOO_NEW');
     const options = { now: NOW, toleranceSeconds: 10 };
-    expect(failure(() => verifyWebhook(body, headersFor([secret], NOW_S - 11), secret, options))).toBe('TIMESTAMP_TOO_OLD');
+    expect(
+      failure(() => verifyWebhook(body, headersFor([secret], NOW_S - 11), secret, options)),
+    ).toBe('TIMESTAMP_TOO_OLD');
   });
 
   it('rejects a tampered body, a wrong secret and a forged id', () => {
     const headers = headersFor([secret]);
-    expect(failure(() => verifyWebhook(body.replace('org-1', 'org-2'), headers, secret, { now: NOW }))).toBe('NO_MATCHING_SIGNATURE');
-    expect(failure(() => verifyWebhook(body, headers, generateSecret(), { now: NOW }))).toBe('NO_MATCHING_SIGNATURE');
+    expect(
+      failure(() => verifyWebhook(body.replace('org-1', 'org-2'), headers, secret, { now: NOW })),
+    ).toBe('NO_MATCHING_SIGNATURE');
+    expect(failure(() => verifyWebhook(body, headers, generateSecret(), { now: NOW }))).toBe(
+      'NO_MATCHING_SIGNATURE',
+    );
     const forged = { ...headers, 'webhook-id': 'evt_other' };
-    expect(failure(() => verifyWebhook(body, forged, secret, { now: NOW }))).toBe('NO_MATCHING_SIGNATURE');
+    expect(failure(() => verifyWebhook(body, forged, secret, { now: NOW }))).toBe(
+      'NO_MATCHING_SIGNATURE',
+    );
   });
 
   it('accepts any of several signatures, and any of several secrets', () => {
@@ -144,20 +176,32 @@ describe('verifyWebhook', () => {
     const headers = headersFor([oldSecret, newSecret]);
     expect(verifyWebhook(body, headers, oldSecret, { now: NOW }).event_id).toBe('evt_test1');
     expect(verifyWebhook(body, headers, newSecret, { now: NOW }).event_id).toBe('evt_test1');
-    expect(verifyWebhook(body, headersFor([newSecret]), [oldSecret, newSecret], { now: NOW }).event_id).toBe('evt_test1');
-    expect(failure(() => verifyWebhook(body, headers, generateSecret(), { now: NOW }))).toBe('NO_MATCHING_SIGNATURE');
+    expect(
+      verifyWebhook(body, headersFor([newSecret]), [oldSecret, newSecret], { now: NOW }).event_id,
+    ).toBe('evt_test1');
+    expect(failure(() => verifyWebhook(body, headers, generateSecret(), { now: NOW }))).toBe(
+      'NO_MATCHING_SIGNATURE',
+    );
   });
 
   it('names each other failure', () => {
     const headers = headersFor([secret]);
-    expect(failure(() => verifyWebhook(body, { 'webhook-signature': 'v1,x' }, secret, { now: NOW }))).toBe('MISSING_HEADER');
-    expect(failure(() => verifyWebhook(body, { ...headers, 'webhook-timestamp': '12abc' }, secret, { now: NOW }))).toBe(
-      'INVALID_TIMESTAMP',
-    );
+    expect(
+      failure(() => verifyWebhook(body, { 'webhook-signature': 'v1,x' }, secret, { now: NOW })),
+    ).toBe('MISSING_HEADER');
+    expect(
+      failure(() =>
+        verifyWebhook(body, { ...headers, 'webhook-timestamp': '12abc' }, secret, { now: NOW }),
+      ),
+    ).toBe('INVALID_TIMESTAMP');
     expect(failure(() => verifyWebhook(body, headers, [], { now: NOW }))).toBe('NO_SECRETS');
     const notJson = 'not json';
-    expect(failure(() => verifyWebhook(notJson, headersFor([secret], NOW_S, 'evt_test1', notJson), secret, { now: NOW }))).toBe(
-      'INVALID_BODY',
-    );
+    expect(
+      failure(() =>
+        verifyWebhook(notJson, headersFor([secret], NOW_S, 'evt_test1', notJson), secret, {
+          now: NOW,
+        }),
+      ),
+    ).toBe('INVALID_BODY');
   });
 });

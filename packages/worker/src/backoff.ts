@@ -5,8 +5,15 @@ import type { RetrySettings } from '@letta-webhooks/shared';
  * delay doubled per retry, capped at `maxDelayMs`, then shortened by up to
  * `jitter` of itself at random so retries of many deliveries spread out.
  */
-export function backoffDelay(retry: number, settings: RetrySettings, random: () => number = Math.random): number {
-  const exponential = Math.min(settings.maxDelayMs, settings.baseDelayMs * 2 ** Math.max(0, retry - 1));
+export function backoffDelay(
+  retry: number,
+  settings: RetrySettings,
+  random: () => number = Math.random,
+): number {
+  const exponential = Math.min(
+    settings.maxDelayMs,
+    settings.baseDelayMs * 2 ** Math.max(0, retry - 1),
+  );
   return Math.round(exponential * (1 - settings.jitter * random()));
 }
 
@@ -23,6 +30,7 @@ export function retryDelay(retry: number, settings: RetrySettings, retryAfterMs?
 /** The shortest time from the first attempt to the last, jitter at its worst. */
 export function minimumRetryWindowMs(settings: RetrySettings): number {
   let total = 0;
-  for (let retry = 1; retry < settings.maxAttempts; retry++) total += backoffDelay(retry, settings, () => 1);
+  for (let retry = 1; retry < settings.maxAttempts; retry++)
+    total += backoffDelay(retry, settings, () => 1);
   return total;
 }

@@ -19,7 +19,10 @@ export interface AttemptVerdict {
  * sooner than Retry-After; 3xx retried, never followed; other 4xx/5xx,
  * timeouts, connection and DNS errors retried; a refused URL is permanent.
  */
-export function classifyAttempt(result: HttpAttemptResult, now: number = Date.now()): AttemptVerdict {
+export function classifyAttempt(
+  result: HttpAttemptResult,
+  now: number = Date.now(),
+): AttemptVerdict {
   const status = result.statusCode;
   if (status === undefined) {
     const error = result.error ?? { kind: 'connection' as const, message: 'no response' };
@@ -50,7 +53,8 @@ export function classifyAttempt(result: HttpAttemptResult, now: number = Date.no
       errorMessage: `receiver answered ${status}${target}; redirects are not followed`,
     };
   }
-  const retryAfterMs = status === 429 || status === 503 ? parseRetryAfter(result.retryAfter, now) : undefined;
+  const retryAfterMs =
+    status === 429 || status === 503 ? parseRetryAfter(result.retryAfter, now) : undefined;
   return {
     outcome: 'retryable',
     endpointGone: false,

@@ -39,10 +39,18 @@ async function runMigrations(): Promise<void> {
 /** The `letta-webhooks` command line. */
 export async function main(argv: readonly string[] = process.argv): Promise<void> {
   const program = new Command('letta-webhooks')
-    .description('Letta webhooks: delivery worker and operator commands. Settings come from the environment.')
+    .description(
+      'Letta webhooks: delivery worker and operator commands. Settings come from the environment.',
+    )
     .showHelpAfterError();
-  program.command('worker').description('deliver webhooks until SIGTERM or SIGINT').action(runWorker);
-  program.command('migrate').description('apply database migrations not yet applied').action(runMigrations);
+  program
+    .command('worker')
+    .description('deliver webhooks until SIGTERM or SIGINT')
+    .action(runWorker);
+  program
+    .command('migrate')
+    .description('apply database migrations not yet applied')
+    .action(runMigrations);
   try {
     await program.parseAsync([...argv]);
   } catch (error) {

@@ -24,7 +24,9 @@ const ABORT_GRACE_MS = 2_000;
 async function settlesWithin(promise: Promise<unknown>, ms: number): Promise<boolean> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<false>((resolve) => {
-    timer = setTimeout(() => resolve(false), ms);
+    timer = setTimeout(() => {
+      resolve(false);
+    }, ms);
   });
   try {
     return await Promise.race([promise.then(() => true), timeout]);
@@ -94,7 +96,9 @@ export function createWorker(options: WorkerOptions = {}): WebhookWorker {
       },
     },
   });
-  worker.on('error', (error) => logger.error({ err: error.message }, 'worker error'));
+  worker.on('error', (error) => {
+    logger.error({ err: error.message }, 'worker error');
+  });
   worker.on('failed', (job, error) => {
     if (job && job.attemptsMade >= (job.opts.attempts ?? 1)) {
       logger.warn({ jobId: job.id, reason: error.message }, 'delivery failed for good');

@@ -1,5 +1,10 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { AttemptErrorKind, Database, DeliveryJobData, DeliveryStatus } from '@letta-webhooks/shared';
+import type {
+  AttemptErrorKind,
+  Database,
+  DeliveryJobData,
+  DeliveryStatus,
+} from '@letta-webhooks/shared';
 import { sql, type Kysely } from 'kysely';
 import type { AttemptVerdict } from './classify-attempt.js';
 import type { HttpAttemptResult } from './http/attempt-result.js';
@@ -51,7 +56,8 @@ export class DeliveryRecorder {
         LIMIT 1
       `.execute(this.#db);
       const status = rows[0]?.status;
-      if (status === undefined) throw new Error(`delivery ${job.deliveryId} was neither found nor created`);
+      if (status === undefined)
+        throw new Error(`delivery ${job.deliveryId} was neither found nor created`);
       return status;
     });
   }
@@ -102,7 +108,8 @@ export class DeliveryRecorder {
           last_status_code: result.statusCode ?? null,
           last_error: verdict.errorMessage,
           next_attempt_at: record.nextAttemptAt,
-          completed_at: record.status === 'pending' ? null : sql<Date>`coalesce(completed_at, now())`,
+          completed_at:
+            record.status === 'pending' ? null : sql<Date>`coalesce(completed_at, now())`,
           updated_at: sql<Date>`now()`,
         }))
         .where('id', '=', record.deliveryId)

@@ -17,7 +17,10 @@ export interface DeliveryTarget {
 export class EndpointCache {
   readonly #db: Kysely<Database>;
   readonly #ttlMs: number;
-  readonly #entries = new Map<string, { expiresAt: number; target: Promise<DeliveryTarget | undefined> }>();
+  readonly #entries = new Map<
+    string,
+    { expiresAt: number; target: Promise<DeliveryTarget | undefined> }
+  >();
 
   constructor(db: Kysely<Database>, ttlMs: number) {
     this.#db = db;

@@ -9,6 +9,9 @@ export function createLogger(level: Settings['logLevel']): Logger {
   return pino({
     level,
     base: { service: 'letta-webhooks-worker' },
-    redact: { paths: ['secret', '*.secret', 'secrets', '*.secrets', 'body', '*.body', 'headers'], censor: '[redacted]' },
+    redact: {
+      paths: ['secret', '*.secret', 'secrets', '*.secrets', 'body', '*.body', 'headers'],
+      censor: '[redacted]',
+    },
   });
 }

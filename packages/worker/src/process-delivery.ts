@@ -38,14 +38,25 @@ const SHUTDOWN_REQUEUE_DELAY_MS = 1_000;
  * with backoff and `UnrecoverableError` for a permanent failure.
  */
 export function createProcessor(deps: ProcessorDeps) {
-  return async function processDelivery(job: Job, token?: string, signal?: AbortSignal): Promise<ProcessResult> {
+  return async function processDelivery(
+    job: Job,
+    token?: string,
+    signal?: AbortSignal,
+  ): Promise<ProcessResult> {
     const parsed = deliveryJobSchema.safeParse(job.data);
     if (!parsed.success) {
-      deps.logger.error({ jobId: job.id, issues: parsed.error.issues.length }, 'malformed delivery job; not retried');
+      deps.logger.error(
+        { jobId: job.id, issues: parsed.error.issues.length },
+        'malformed delivery job; not retried',
+      );
       throw new UnrecoverableError('malformed delivery job data');
     }
     const data = parsed.data;
-    const log = deps.logger.child({ deliveryId: data.deliveryId, eventId: data.eventId, endpointId: data.endpointId });
+    const log = deps.logger.child({
+      deliveryId: data.deliveryId,
+      eventId: data.eventId,
+      endpointId: data.endpointId,
+    });
 
     const endpoint = await deps.endpoints.get(data.endpointId);
     if (endpoint === undefined) {
@@ -73,7 +84,12 @@ export function createProcessor(deps: ProcessorDeps) {
             headers: deliveryHeaders(data, attemptNumber, endpoint.secrets),
             ...(signal === undefined ? {} : { signal }),
           })
-        : { startedAt: new Date(), durationMs: 0, truncated: false, error: { kind: 'refused_url', message: refusal } };
+        : {
+            startedAt: new Date(),
+            durationMs: 0,
+            truncated: false,
+            error: { kind: 'refused_url', message: refusal },
+          };
 
     const verdict = classifyAttempt(result);
     const retry = job.attemptsMade + 1;
@@ -99,7 +115,13 @@ export function createProcessor(deps: ProcessorDeps) {
     });
     if (verdict.endpointGone) deps.endpoints.forget(data.endpointId);
     log.info(
-      { attempt: attemptNumber, statusCode: result.statusCode, outcome: verdict.outcome, next: nextStatus, ms: result.durationMs },
+      {
+        attempt: attemptNumber,
+        statusCode: result.statusCode,
+        outcome: verdict.outcome,
+        next: nextStatus,
+        ms: result.durationMs,
+      },
       verdict.errorMessage ?? 'delivered',
     );
 
@@ -114,7 +136,8 @@ export function createProcessor(deps: ProcessorDeps) {
           await job.moveToDelayed(Date.now() + SHUTDOWN_REQUEUE_DELAY_MS, token);
           throw new DelayedError();
         }
-        if (delayMs === undefined) throw new UnrecoverableError(verdict.errorMessage ?? 'retries exhausted');
+        if (delayMs === undefined)
+          throw new UnrecoverableError(verdict.errorMessage ?? 'retries exhausted');
         throw new RetryableDeliveryError(verdict.errorMessage ?? 'attempt failed', delayMs);
     }
   };

@@ -35,7 +35,10 @@ function startWorker(settings: Settings = ctx.settings): WebhookWorker {
 }
 
 let pathCounter = 0;
-async function endpointFor(agentId: string, path = `/hook-${++pathCounter}`): Promise<EndpointWithSecret & { path: string }> {
+async function endpointFor(
+  agentId: string,
+  path = `/hook-${++pathCounter}`,
+): Promise<EndpointWithSecret & { path: string }> {
   const endpoint = await producer.createEndpoint({
     url: receiver.url(path),
     organizationId: 'org-a',
@@ -49,7 +52,9 @@ const step = EXAMPLE_EVENT_DATA['agent.step.completed'];
 
 // Retry policy is stamped on each job at publish time, so tests that change it publish with it.
 async function publish(agentId: string, via: Producer = producer) {
-  const result = await via.publishEvent(agentId, 'agent.step.completed', step, { organizationId: 'org-a' });
+  const result = await via.publishEvent(agentId, 'agent.step.completed', step, {
+    organizationId: 'org-a',
+  });
   const delivery = result.deliveries[0];
   if (!delivery) throw new Error('expected one delivery');
   return { eventId: result.eventId, deliveryId: delivery.deliveryId };
@@ -67,7 +72,11 @@ async function publishWith(settings: Settings, agentId: string) {
 function settled(deliveryId: string) {
   return waitFor(
     async () => {
-      const row = await ctx.db.selectFrom('webhook_deliveries').selectAll().where('id', '=', deliveryId).executeTakeFirst();
+      const row = await ctx.db
+        .selectFrom('webhook_deliveries')
+        .selectAll()
+        .where('id', '=', deliveryId)
+        .executeTakeFirst();
       return row && row.status !== 'pending' ? row : undefined;
     },
     { what: `delivery ${deliveryId} to settle` },
@@ -75,7 +84,12 @@ function settled(deliveryId: string) {
 }
 
 function attemptsOf(deliveryId: string) {
-  return ctx.db.selectFrom('webhook_attempts').selectAll().where('delivery_id', '=', deliveryId).orderBy('id').execute();
+  return ctx.db
+    .selectFrom('webhook_attempts')
+    .selectAll()
+    .where('delivery_id', '=', deliveryId)
+    .orderBy('id')
+    .execute();
 }
 
 describe('delivery', () => {
@@ -84,7 +98,12 @@ describe('delivery', () => {
     startWorker();
     const { eventId, deliveryId } = await publish('agent-happy');
     const row = await settled(deliveryId);
-    expect(row).toMatchObject({ status: 'succeeded', attempt_count: 1, last_status_code: 200, endpoint_id: endpoint.id });
+    expect(row).toMatchObject({
+      status: 'succeeded',
+      attempt_count: 1,
+      last_status_code: 200,
+      endpoint_id: endpoint.id,
+    });
 
     const [request] = receiver.requestsTo(endpoint.path);
     if (!request) throw new Error('receiver got nothing');
@@ -106,16 +125,33 @@ describe('delivery', () => {
       'webhook-timestamp': String(h['webhook-timestamp']),
       'webhook-signature': String(h['webhook-signature']),
     });
-    expect(envelope).toMatchObject({ event_id: eventId, agent_id: 'agent-happy', organization_id: 'org-a', data: step });
+    expect(envelope).toMatchObject({
+      event_id: eventId,
+      agent_id: 'agent-happy',
+      organization_id: 'org-a',
+      data: step,
+    });
     const key = Buffer.from(endpoint.secret.slice('whsec_'.length), 'base64');
-    const mac = createHmac('sha256', key).update(`${eventId}.${String(h['x-letta-timestamp'])}.`).update(request.body).digest('hex');
+    const mac = createHmac('sha256', key)
+      .update(`${eventId}.${String(h['x-letta-timestamp'])}.`)
+      .update(request.body)
+      .digest('hex');
     expect(h['x-letta-signature']).toBe(`sha256=${mac}`);
 
-    const stored = await ctx.db.selectFrom('webhook_events').select('body').where('id', '=', eventId).executeTakeFirstOrThrow();
+    const stored = await ctx.db
+      .selectFrom('webhook_events')
+      .select('body')
+      .where('id', '=', eventId)
+      .executeTakeFirstOrThrow();
     expect(stored.body).toBe(body);
     const attempts = await attemptsOf(deliveryId);
     expect(attempts).toHaveLength(1);
-    expect(attempts[0]).toMatchObject({ attempt_number: 1, outcome: 'succeeded', status_code: 200, response_excerpt: 'ok' });
+    expect(attempts[0]).toMatchObject({
+      attempt_number: 1,
+      outcome: 'succeeded',
+      status_code: 200,
+      response_excerpt: 'ok',
+    });
   });
 
   it('retries 500, 500, then delivers on 200, signing each attempt afresh', async () => {
@@ -136,14 +172,20 @@ describe('delivery', () => {
     expect(attempts[0]?.response_excerpt).toBe('boom');
     const requests = receiver.requestsTo(endpoint.path);
     expect(requests.map((r) => r.headers['x-letta-attempt'])).toEqual(['1', '2', '3']);
-    for (const r of requests) expect(() => new Webhook(endpoint.secret).verify(r.body.toString(), r.headers as Record<string, string>)).not.toThrow();
+    for (const r of requests)
+      expect(() =>
+        new Webhook(endpoint.secret).verify(r.body.toString(), r.headers as Record<string, string>),
+      ).not.toThrow();
     receiver.respond(() => ({ status: 200, body: 'ok' }));
   });
 
   it('records a timeout for a receiver that never answers, then fails the delivery', async () => {
     const endpoint = await endpointFor('agent-silent');
     receiver.respond((req) => (req.path === endpoint.path ? 'hang' : { status: 200 }));
-    const settings = ctx.withSettings({ WEBHOOK_REQUEST_TIMEOUT_MS: '300', WEBHOOK_MAX_ATTEMPTS: '2' });
+    const settings = ctx.withSettings({
+      WEBHOOK_REQUEST_TIMEOUT_MS: '300',
+      WEBHOOK_MAX_ATTEMPTS: '2',
+    });
     startWorker(settings);
     const { deliveryId } = await publishWith(settings, 'agent-silent');
     const row = await settled(deliveryId);
@@ -167,10 +209,24 @@ describe('delivery', () => {
     // A second delivery already queued before the 410 arrives.
     const second = await publish('agent-gone');
     startWorker(ctx.withSettings({ WEBHOOK_WORKER_CONCURRENCY: '1' }));
-    expect(await settled(first.deliveryId)).toMatchObject({ status: 'failed', attempt_count: 1, last_status_code: 410 });
-    expect(await settled(second.deliveryId)).toMatchObject({ status: 'cancelled', attempt_count: 0 });
-    const stored = await ctx.db.selectFrom('webhook_endpoints').selectAll().where('id', '=', endpoint.id).executeTakeFirstOrThrow();
-    expect(stored).toMatchObject({ enabled: false, disabled_reason: expect.stringContaining('410') });
+    expect(await settled(first.deliveryId)).toMatchObject({
+      status: 'failed',
+      attempt_count: 1,
+      last_status_code: 410,
+    });
+    expect(await settled(second.deliveryId)).toMatchObject({
+      status: 'cancelled',
+      attempt_count: 0,
+    });
+    const stored = await ctx.db
+      .selectFrom('webhook_endpoints')
+      .selectAll()
+      .where('id', '=', endpoint.id)
+      .executeTakeFirstOrThrow();
+    expect(stored).toMatchObject({
+      enabled: false,
+      disabled_reason: expect.stringContaining('410'),
+    });
     expect(receiver.requestsTo(endpoint.path)).toHaveLength(1);
     const later = await producer.publishEvent('agent-gone', 'agent.step.completed', step);
     expect(later.deliveries).toEqual([]);
@@ -180,7 +236,9 @@ describe('delivery', () => {
   it('waits at least as long as Retry-After asks on 429', async () => {
     const endpoint = await endpointFor('agent-busy');
     receiver.respond((req, index) =>
-      req.path === endpoint.path && index === 0 ? { status: 429, headers: { 'Retry-After': '1' } } : { status: 200 },
+      req.path === endpoint.path && index === 0
+        ? { status: 429, headers: { 'Retry-After': '1' } }
+        : { status: 200 },
     );
     startWorker();
     const { deliveryId } = await publish('agent-busy');
@@ -193,13 +251,22 @@ describe('delivery', () => {
   it('never follows a redirect', async () => {
     const endpoint = await endpointFor('agent-moved');
     receiver.respond((req) =>
-      req.path === endpoint.path ? { status: 302, headers: { Location: receiver.url('/moved-here') } } : { status: 200 },
+      req.path === endpoint.path
+        ? { status: 302, headers: { Location: receiver.url('/moved-here') } }
+        : { status: 200 },
     );
     const settings = ctx.withSettings({ WEBHOOK_MAX_ATTEMPTS: '2' });
     startWorker(settings);
     const { deliveryId } = await publishWith(settings, 'agent-moved');
-    expect(await settled(deliveryId)).toMatchObject({ status: 'failed', attempt_count: 2, last_status_code: 302 });
-    expect((await attemptsOf(deliveryId)).map((a) => a.error_kind)).toEqual(['redirect', 'redirect']);
+    expect(await settled(deliveryId)).toMatchObject({
+      status: 'failed',
+      attempt_count: 2,
+      last_status_code: 302,
+    });
+    expect((await attemptsOf(deliveryId)).map((a) => a.error_kind)).toEqual([
+      'redirect',
+      'redirect',
+    ]);
     expect(receiver.requestsTo('/moved-here')).toHaveLength(0);
     receiver.respond(() => ({ status: 200, body: 'ok' }));
   });
@@ -223,7 +290,9 @@ describe('delivery', () => {
 
   it('keeps a capped excerpt of a large response, flagged as truncated', async () => {
     const endpoint = await endpointFor('agent-chatty');
-    receiver.respond((req) => (req.path === endpoint.path ? { status: 200, body: 'x'.repeat(100_000) } : { status: 200 }));
+    receiver.respond((req) =>
+      req.path === endpoint.path ? { status: 200, body: 'x'.repeat(100_000) } : { status: 200 },
+    );
     startWorker(ctx.withSettings({ WEBHOOK_RESPONSE_EXCERPT_BYTES: '1024' }));
     const { deliveryId } = await publish('agent-chatty');
     await settled(deliveryId);
@@ -237,7 +306,9 @@ describe('delivery', () => {
 describe('shutdown', () => {
   it('finishes in-flight deliveries and leaves the rest queued; a new worker delivers them all', async () => {
     const endpoint = await endpointFor('agent-shutdown');
-    receiver.respond((req) => (req.path === endpoint.path ? { status: 200, delayMs: 300 } : { status: 200 }));
+    receiver.respond((req) =>
+      req.path === endpoint.path ? { status: 200, delayMs: 300 } : { status: 200 },
+    );
     const published = [];
     for (let i = 0; i < 12; i++) published.push(await publish('agent-shutdown'));
     const first = startWorker(ctx.withSettings({ WEBHOOK_WORKER_CONCURRENCY: '3' }));
@@ -256,7 +327,8 @@ describe('shutdown', () => {
     expect(succeeded.length).toBe(afterFirst);
 
     startWorker();
-    for (const { deliveryId } of published) expect(await settled(deliveryId)).toMatchObject({ status: 'succeeded' });
+    for (const { deliveryId } of published)
+      expect(await settled(deliveryId)).toMatchObject({ status: 'succeeded' });
     const ids = receiver.requestsTo(endpoint.path).map((r) => r.headers['x-letta-delivery-id']);
     expect(new Set(ids).size).toBe(12);
     expect(ids).toHaveLength(12);
@@ -266,7 +338,11 @@ describe('shutdown', () => {
   it('at the deadline aborts a hung delivery and hands it back without using up an attempt', async () => {
     const endpoint = await endpointFor('agent-hung');
     receiver.respond((req) => (req.path === endpoint.path ? 'hang' : { status: 200 }));
-    const settings = ctx.withSettings({ WEBHOOK_SHUTDOWN_TIMEOUT_MS: '200', WEBHOOK_REQUEST_TIMEOUT_MS: '30000', WEBHOOK_MAX_ATTEMPTS: '1' });
+    const settings = ctx.withSettings({
+      WEBHOOK_SHUTDOWN_TIMEOUT_MS: '200',
+      WEBHOOK_REQUEST_TIMEOUT_MS: '30000',
+      WEBHOOK_MAX_ATTEMPTS: '1',
+    });
     const first = startWorker(settings);
     const { deliveryId } = await publishWith(settings, 'agent-hung');
     await waitFor(() => (receiver.requestsTo(endpoint.path).length > 0 ? true : undefined));

@@ -1,13 +1,27 @@
 import { describe, expect, it } from '@jest/globals';
 import { loadSettings } from '@letta-webhooks/shared';
-import { backoffDelay, classifyAttempt, minimumRetryWindowMs, parseRetryAfter, retryDelay } from '../src/index.js';
+import {
+  backoffDelay,
+  classifyAttempt,
+  minimumRetryWindowMs,
+  parseRetryAfter,
+  retryDelay,
+} from '../src/index.js';
 import type { HttpAttemptResult } from '../src/index.js';
 
-const retry = { maxAttempts: 6, baseDelayMs: 1_000, maxDelayMs: 10_000, jitter: 0, retryAfterMaxMs: 60_000 };
+const retry = {
+  maxAttempts: 6,
+  baseDelayMs: 1_000,
+  maxDelayMs: 10_000,
+  jitter: 0,
+  retryAfterMaxMs: 60_000,
+};
 
 describe('backoff schedule', () => {
   it('doubles from the base delay and caps each delay', () => {
-    expect([1, 2, 3, 4, 5, 6].map((n) => backoffDelay(n, retry))).toEqual([1_000, 2_000, 4_000, 8_000, 10_000, 10_000]);
+    expect([1, 2, 3, 4, 5, 6].map((n) => backoffDelay(n, retry))).toEqual([
+      1_000, 2_000, 4_000, 8_000, 10_000, 10_000,
+    ]);
   });
 
   it('jitter only shortens a delay, by at most its fraction', () => {
@@ -52,14 +66,24 @@ describe('Retry-After', () => {
 
 describe('outcome classification', () => {
   const base: HttpAttemptResult = { startedAt: new Date(), durationMs: 5, truncated: false };
-  const withStatus = (statusCode: number, extra: Partial<HttpAttemptResult> = {}) => ({ ...base, statusCode, ...extra });
+  const withStatus = (statusCode: number, extra: Partial<HttpAttemptResult> = {}) => ({
+    ...base,
+    statusCode,
+    ...extra,
+  });
 
   it.each([200, 201, 204, 299])('%i succeeds', (status) => {
-    expect(classifyAttempt(withStatus(status))).toMatchObject({ outcome: 'succeeded', endpointGone: false });
+    expect(classifyAttempt(withStatus(status))).toMatchObject({
+      outcome: 'succeeded',
+      endpointGone: false,
+    });
   });
 
   it('410 fails for good and disables the endpoint', () => {
-    expect(classifyAttempt(withStatus(410))).toMatchObject({ outcome: 'permanent', endpointGone: true });
+    expect(classifyAttempt(withStatus(410))).toMatchObject({
+      outcome: 'permanent',
+      endpointGone: true,
+    });
   });
 
   it.each([301, 302, 307, 308])('%i is retried, not followed', (status) => {
@@ -70,7 +94,10 @@ describe('outcome classification', () => {
   });
 
   it.each([400, 401, 404, 409, 422, 429, 500, 502, 503, 504])('%i is retried', (status) => {
-    expect(classifyAttempt(withStatus(status))).toMatchObject({ outcome: 'retryable', errorKind: 'http_status' });
+    expect(classifyAttempt(withStatus(status))).toMatchObject({
+      outcome: 'retryable',
+      errorKind: 'http_status',
+    });
   });
 
   it('429 and 503 carry Retry-After; other statuses ignore it', () => {
@@ -80,11 +107,16 @@ describe('outcome classification', () => {
   });
 
   it.each(['timeout', 'connection', 'dns'] as const)('%s errors are retried', (kind) => {
-    expect(classifyAttempt({ ...base, error: { kind, message: kind } })).toMatchObject({ outcome: 'retryable', errorKind: kind });
+    expect(classifyAttempt({ ...base, error: { kind, message: kind } })).toMatchObject({
+      outcome: 'retryable',
+      errorKind: kind,
+    });
   });
 
   it('a refused URL fails for good', () => {
-    expect(classifyAttempt({ ...base, error: { kind: 'refused_url', message: 'loopback' } })).toMatchObject({
+    expect(
+      classifyAttempt({ ...base, error: { kind: 'refused_url', message: 'loopback' } }),
+    ).toMatchObject({
       outcome: 'permanent',
       endpointGone: false,
     });

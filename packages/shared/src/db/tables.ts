@@ -16,13 +16,7 @@ export type AttemptOutcome = 'succeeded' | 'retryable' | 'permanent';
 
 /** Why an attempt went wrong, when it did. */
 export type AttemptErrorKind =
-  | 'http_status'
-  | 'redirect'
-  | 'timeout'
-  | 'connection'
-  | 'dns'
-  | 'refused_url'
-  | 'response_read';
+  'http_status' | 'redirect' | 'timeout' | 'connection' | 'dns' | 'refused_url' | 'response_read';
 
 /** `webhook_endpoints`: one URL registered by an organization. */
 export interface EndpointsTable {

@@ -47,7 +47,10 @@ const textContentSchema = z.looseObject({ type: z.literal('text'), text: z.strin
 export const messageSchema = z.looseObject({
   id: z.string().regex(/^message-/, 'must start with "message-"'),
   role: z.enum(['user', 'assistant', 'system', 'tool', 'approval']),
-  content: z.union([z.string(), z.array(z.union([textContentSchema, z.looseObject({ type: z.string() })]))]),
+  content: z.union([
+    z.string(),
+    z.array(z.union([textContentSchema, z.looseObject({ type: z.string() })])),
+  ]),
   step_id: z.string().nullable().optional(),
   run_id: z.string().nullable().optional(),
   created_at: isoDateTime.optional(),
@@ -72,7 +75,14 @@ export const toolSchema = z.looseObject({
   description: z.string().nullable().optional(),
 });
 
-const lifecycleStatus = z.enum(['created', 'running', 'completed', 'failed', 'cancelled', 'expired']);
+const lifecycleStatus = z.enum([
+  'created',
+  'running',
+  'completed',
+  'failed',
+  'cancelled',
+  'expired',
+]);
 
 /** A finished agent run (Letta's `Run`). */
 export const runSchema = z.looseObject({

@@ -6,7 +6,7 @@ import { EVENT_TYPES, isEventType } from './catalogue.js';
  * (`agent.*`, `agent.tool.*`) that matches at least one catalogue type, or `*`.
  */
 export const eventTypeFilterSchema = z.string().refine(isValidFilter, {
-  message: 'must be a catalogue event type, a prefix wildcard such as "agent.*", or "*"',
+  error: 'must be a catalogue event type, a prefix wildcard such as "agent.*", or "*"',
 });
 
 function isValidFilter(filter: string): boolean {

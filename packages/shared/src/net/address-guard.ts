@@ -13,7 +13,9 @@ export class AddressGuard {
 
   constructor(allowedCidrs: readonly string[] = []) {
     this.#allowed = allowedCidrs.map((cidr) =>
-      cidr.includes('/') ? ipaddr.parseCIDR(cidr) : ([ipaddr.parse(cidr), cidr.includes(':') ? 128 : 32] as Cidr),
+      cidr.includes('/')
+        ? ipaddr.parseCIDR(cidr)
+        : ([ipaddr.parse(cidr), cidr.includes(':') ? 128 : 32] as Cidr),
     );
   }
 

@@ -22,9 +22,15 @@ export const endpointUrlSchema = z
       return;
     }
     if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-      context.addIssue({ code: 'custom', message: `scheme ${url.protocol} is not allowed; use http or https` });
+      context.addIssue({
+        code: 'custom',
+        message: `scheme ${url.protocol} is not allowed; use http or https`,
+      });
     } else if (url.username !== '' || url.password !== '') {
-      context.addIssue({ code: 'custom', message: 'must not contain credentials; authenticate with the signature' });
+      context.addIssue({
+        code: 'custom',
+        message: 'must not contain credentials; authenticate with the signature',
+      });
     } else if (url.hostname === '') {
       context.addIssue({ code: 'custom', message: 'must have a host' });
     }

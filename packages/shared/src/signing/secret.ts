@@ -15,7 +15,7 @@ export const secretSchema = z.string().refine(
     const length = Buffer.from(encoded, 'base64').length;
     return length >= 24 && length <= 64;
   },
-  { message: 'must be "whsec_" followed by base64 of 24 to 64 bytes' },
+  { error: 'must be "whsec_" followed by base64 of 24 to 64 bytes' },
 );
 
 /** A new signing secret: `whsec_` + base64 of 32 random bytes. */

@@ -24,7 +24,9 @@ function header(headers: WebhookHeaders, name: string): string | undefined {
   const lower = name.toLowerCase();
   const key = Object.keys(record).find((k) => k.toLowerCase() === lower);
   const value = key === undefined ? undefined : record[key];
-  return Array.isArray(value) ? (value as readonly string[]).join(' ') : (value as string | undefined);
+  return Array.isArray(value)
+    ? (value as readonly string[]).join(' ')
+    : (value as string | undefined);
 }
 
 /**
@@ -50,7 +52,10 @@ export function verifyWebhook(
   const timestampText = header(headers, standard ? 'webhook-timestamp' : 'x-letta-timestamp');
   const signatureText = header(headers, standard ? 'webhook-signature' : 'x-letta-signature');
   if (!id || !timestampText || !signatureText) {
-    throw new WebhookVerificationError('MISSING_HEADER', 'need webhook-id, webhook-timestamp and webhook-signature');
+    throw new WebhookVerificationError(
+      'MISSING_HEADER',
+      'need webhook-id, webhook-timestamp and webhook-signature',
+    );
   }
 
   if (!/^\d{1,12}$/.test(timestampText)) throw new WebhookVerificationError('INVALID_TIMESTAMP');
@@ -84,8 +89,10 @@ export function verifyWebhook(
     throw new WebhookVerificationError('INVALID_BODY', 'not JSON');
   }
   const envelope = envelopeSchema.safeParse(parsed);
-  if (!envelope.success) throw new WebhookVerificationError('INVALID_BODY', envelope.error.issues[0]?.message);
-  if (envelope.data.event_id !== id) throw new WebhookVerificationError('INVALID_BODY', 'event_id differs from the id header');
+  if (!envelope.success)
+    throw new WebhookVerificationError('INVALID_BODY', envelope.error.issues[0]?.message);
+  if (envelope.data.event_id !== id)
+    throw new WebhookVerificationError('INVALID_BODY', 'event_id differs from the id header');
   return envelope.data;
 }
 

@@ -71,9 +71,17 @@ export class WebhookSender {
 
     let response;
     try {
-      response = await this.#client.post<Readable>(request.url, request.body, { headers: request.headers, signal });
+      response = await this.#client.post<Readable>(request.url, request.body, {
+        headers: request.headers,
+        signal,
+      });
     } catch (error) {
-      return { startedAt, durationMs: elapsed(), truncated: false, error: describeError(error, deadline, request.signal) };
+      return {
+        startedAt,
+        durationMs: elapsed(),
+        truncated: false,
+        error: describeError(error, deadline, request.signal),
+      };
     }
     const read = await readCapped(response.data, this.#excerptBytes, signal);
     const header = (name: string): string | undefined => {
@@ -90,7 +98,9 @@ export class WebhookSender {
       ...(location === undefined ? {} : { location }),
       excerpt: read.text,
       truncated: read.truncated,
-      ...(read.error === undefined ? {} : { error: { kind: 'response_read' as const, message: read.error } }),
+      ...(read.error === undefined
+        ? {}
+        : { error: { kind: 'response_read' as const, message: read.error } }),
     };
   }
 
@@ -113,7 +123,8 @@ async function readCapped(
   let size = 0;
   let truncated = false;
   let error: string | undefined;
-  const onAbort = () => stream.destroy(new Error('deadline reached while reading the response body'));
+  const onAbort = () =>
+    stream.destroy(new Error('deadline reached while reading the response body'));
   signal.addEventListener('abort', onAbort, { once: true });
   try {
     for await (const chunk of stream) {
@@ -145,8 +156,10 @@ function describeError(
   deadline: AbortSignal,
   shutdown: AbortSignal | undefined,
 ): NonNullable<HttpAttemptResult['error']> {
-  if (deadline.aborted) return { kind: 'timeout', message: 'no complete response before the deadline' };
-  if (shutdown?.aborted) return { kind: 'aborted', message: 'aborted: the worker is shutting down' };
+  if (deadline.aborted)
+    return { kind: 'timeout', message: 'no complete response before the deadline' };
+  if (shutdown?.aborted)
+    return { kind: 'aborted', message: 'aborted: the worker is shutting down' };
   const cause = error instanceof AxiosError && error.cause instanceof Error ? error.cause : error;
   const code = (cause as { code?: unknown }).code ?? (error as { code?: unknown }).code;
   const message = error instanceof Error ? error.message : String(error);
@@ -162,6 +175,9 @@ function describeError(
     case 'ECONNABORTED':
       return { kind: 'timeout', message };
     default:
-      return { kind: 'connection', message: code === undefined ? message : `${String(code)}: ${message}` };
+      return {
+        kind: 'connection',
+        message: typeof code === 'string' ? `${code}: ${message}` : message,
+      };
   }
 }
