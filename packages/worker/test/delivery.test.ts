@@ -303,6 +303,27 @@ describe('delivery', () => {
   });
 });
 
+describe('proxy settings', () => {
+  it('are ignored: deliveries go straight to the endpoint', async () => {
+    const saved = { HTTP_PROXY: process.env.HTTP_PROXY, http_proxy: process.env.http_proxy };
+    // A proxy that would refuse every connection, were it used.
+    process.env.HTTP_PROXY = 'http://127.0.0.1:1';
+    process.env.http_proxy = 'http://127.0.0.1:1';
+    try {
+      const endpoint = await endpointFor('agent-proxied');
+      startWorker();
+      const { deliveryId } = await publish('agent-proxied');
+      expect(await settled(deliveryId)).toMatchObject({ status: 'succeeded', attempt_count: 1 });
+      expect(receiver.requestsTo(endpoint.path)).toHaveLength(1);
+    } finally {
+      for (const [key, value] of Object.entries(saved)) {
+        if (value === undefined) Reflect.deleteProperty(process.env, key);
+        else process.env[key] = value;
+      }
+    }
+  });
+});
+
 describe('shutdown', () => {
   it('finishes in-flight deliveries and leaves the rest queued; a new worker delivers them all', async () => {
     const endpoint = await endpointFor('agent-shutdown');

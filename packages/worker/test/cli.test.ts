@@ -1,0 +1,92 @@
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { createProducer, type Producer } from '@letta-webhooks/producer';
+import { EXAMPLE_EVENT_DATA } from '@letta-webhooks/shared';
+import { createTestContext, waitFor, type TestContext } from '../../../test/support/harness.js';
+import { startReceiver, type Receiver } from '../../../test/support/receiver.js';
+
+const BIN = fileURLToPath(new URL('../bin/letta-webhooks.js', import.meta.url));
+
+let ctx: TestContext;
+let producer: Producer;
+let receiver: Receiver;
+
+beforeAll(async () => {
+  ctx = await createTestContext();
+  producer = createProducer({ settings: ctx.settings, organizationId: 'org-a' });
+  receiver = await startReceiver();
+});
+
+afterAll(async () => {
+  await producer.close();
+  await receiver.close();
+  await ctx.cleanup();
+});
+
+function run(args: string[], env: Record<string, string>) {
+  const child = spawn(process.execPath, [BIN, ...args], {
+    env: { PATH: process.env.PATH ?? '', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const exited = once(child, 'exit').then(([code]) => code as number | null);
+  return { child, exited, output: () => ({ stdout, stderr }) };
+}
+
+describe('letta-webhooks CLI', () => {
+  it('worker delivers, then on SIGTERM finishes its in-flight delivery and exits 0', async () => {
+    await producer.createEndpoint({
+      url: receiver.url('/cli'),
+      organizationId: 'org-a',
+      eventTypes: ['*'],
+    });
+    receiver.respond(() => ({ status: 200, delayMs: 500 }));
+    const worker = run(['worker'], { ...ctx.env, LOG_LEVEL: 'info' });
+    const { deliveries } = await producer.publishEvent(
+      'agent-1',
+      'agent.run.completed',
+      EXAMPLE_EVENT_DATA['agent.run.completed'],
+    );
+    await waitFor(() => (receiver.requestsTo('/cli').length > 0 ? true : undefined), {
+      what: 'the POST',
+    });
+    worker.child.kill('SIGTERM');
+    expect(await worker.exited).toBe(0);
+    const row = await ctx.db
+      .selectFrom('webhook_deliveries')
+      .select('status')
+      .where('id', '=', deliveries[0]?.deliveryId ?? '')
+      .executeTakeFirstOrThrow();
+    expect(row.status).toBe('succeeded');
+    const logs = worker
+      .output()
+      .stdout.trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as { msg: string });
+    expect(logs.map((l) => l.msg)).toEqual(
+      expect.arrayContaining(['worker started', 'worker stopped']),
+    );
+  });
+
+  it('refuses to start on invalid settings, one line per bad variable, exit code 2', async () => {
+    const worker = run(['worker'], { WEBHOOK_WORKER_CONCURRENCY: 'lots', REDIS_URL: 'nope' });
+    expect(await worker.exited).toBe(2);
+    const lines = worker.output().stderr.trim().split('\n');
+    expect(lines).toEqual([
+      'invalid settings:',
+      expect.stringMatching(/^ {2}REDIS_URL: /),
+      expect.stringMatching(/^ {2}WEBHOOK_WORKER_CONCURRENCY: /),
+    ]);
+  });
+
+  it('migrate is idempotent', async () => {
+    const migrate = run(['migrate'], ctx.env);
+    expect(await migrate.exited).toBe(0);
+    expect(migrate.output().stdout).toMatch(/already-applied\s+0001_create_endpoints\.sql/);
+  });
+});
