@@ -8,6 +8,8 @@ export interface ReceivedRequest {
   readonly headers: IncomingHttpHeaders;
   readonly body: Buffer;
   readonly receivedAt: number;
+  /** The client's port: requests sharing one are on one kept-alive connection. */
+  readonly remotePort: number;
 }
 
 /** How to answer: a response, or never answer at all. */
@@ -55,6 +57,7 @@ export async function startReceiver(
         headers: req.headers,
         body: Buffer.concat(chunks),
         receivedAt: Date.now(),
+        remotePort: req.socket.remotePort ?? 0,
       };
       requests.push(request);
       const index = counts.get(path) ?? 0;

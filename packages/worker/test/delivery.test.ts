@@ -1,7 +1,10 @@
 import { createHmac } from 'node:crypto';
+import { createServer as createTcpServer, type Socket } from 'node:net';
+import { Writable } from 'node:stream';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
 import { createProducer, type EndpointWithSecret, type Producer } from '@letta-webhooks/producer';
 import { EXAMPLE_EVENT_DATA, type Settings } from '@letta-webhooks/shared';
+import { pino } from 'pino';
 import { Webhook } from 'standardwebhooks';
 import { createTestContext, waitFor, type TestContext } from '../../../test/support/harness.js';
 import { startReceiver, type Receiver } from '../../../test/support/receiver.js';
@@ -28,8 +31,19 @@ afterAll(async () => {
   await ctx.cleanup();
 });
 
-function startWorker(settings: Settings = ctx.settings): WebhookWorker {
-  const worker = createWorker({ settings });
+function startWorker(settings: Settings = ctx.settings, logs?: string[]): WebhookWorker {
+  const logger =
+    logs &&
+    pino(
+      { level: 'trace' },
+      new Writable({
+        write(chunk: Buffer, _encoding, done) {
+          logs.push(chunk.toString());
+          done();
+        },
+      }),
+    );
+  const worker = createWorker({ settings, ...(logger ? { logger } : {}) });
   workers.push(worker);
   return worker;
 }
@@ -299,6 +313,99 @@ describe('delivery', () => {
     const [attempt] = await attemptsOf(deliveryId);
     expect(attempt?.response_excerpt).toHaveLength(1024);
     expect(attempt?.response_truncated).toBe(true);
+    receiver.respond(() => ({ status: 200, body: 'ok' }));
+  });
+});
+
+describe('connections', () => {
+  it('reuses one kept-alive connection for consecutive deliveries to a host', async () => {
+    const endpoint = await endpointFor('agent-keepalive');
+    startWorker(ctx.withSettings({ WEBHOOK_WORKER_CONCURRENCY: '1' }));
+    const ids = [];
+    for (let i = 0; i < 5; i++) ids.push((await publish('agent-keepalive')).deliveryId);
+    for (const id of ids) await settled(id);
+    const ports = new Set(receiver.requestsTo(endpoint.path).map((r) => r.remotePort));
+    expect(ports.size).toBe(1);
+  });
+
+  it('enforces the deadline on the whole exchange, even against a receiver trickling its headers', async () => {
+    const sockets = new Set<Socket>();
+    const trickler = createTcpServer((socket) => {
+      sockets.add(socket);
+      socket.on('error', () => undefined);
+      socket.write('HTTP/1.1 200 OK\r\n');
+      const timer = setInterval(() => socket.write('X-Slow: 1\r\n'), 50);
+      socket.on('close', () => {
+        clearInterval(timer);
+      });
+    });
+    await new Promise<void>((resolve) => trickler.listen(0, '127.0.0.1', resolve));
+    try {
+      const port = (trickler.address() as { port: number }).port;
+      await producer.createEndpoint({
+        url: `http://127.0.0.1:${port}/slow`,
+        organizationId: 'org-a',
+        agentId: 'agent-trickle',
+        eventTypes: ['*'],
+      });
+      const settings = ctx.withSettings({
+        WEBHOOK_REQUEST_TIMEOUT_MS: '400',
+        WEBHOOK_MAX_ATTEMPTS: '1',
+      });
+      startWorker(settings);
+      const { deliveryId } = await publishWith(settings, 'agent-trickle');
+      expect(await settled(deliveryId)).toMatchObject({ status: 'failed', attempt_count: 1 });
+      const [attempt] = await attemptsOf(deliveryId);
+      expect(attempt).toMatchObject({ error_kind: 'timeout', outcome: 'retryable' });
+      expect(attempt?.duration_ms).toBeGreaterThanOrEqual(390);
+      expect(attempt?.duration_ms).toBeLessThan(1_500);
+    } finally {
+      for (const socket of sockets) socket.destroy();
+      await new Promise<void>((resolve) =>
+        trickler.close(() => {
+          resolve();
+        }),
+      );
+    }
+  });
+});
+
+describe('secret hygiene', () => {
+  it('keeps the endpoint secret out of Redis and out of the logs', async () => {
+    const endpoint = await endpointFor('agent-secret');
+    receiver.respond((req, index) =>
+      req.path === endpoint.path && index === 0 ? { status: 500 } : { status: 200 },
+    );
+    const logs: string[] = [];
+    startWorker(ctx.settings, logs);
+    const { deliveryId } = await publish('agent-secret');
+    expect(await settled(deliveryId)).toMatchObject({ status: 'succeeded', attempt_count: 2 });
+    const key = endpoint.secret.slice('whsec_'.length);
+    const redisText = (
+      await Promise.all(
+        (await ctx.redisKeys()).map(async (k) => {
+          const type = await ctx.redis.type(k);
+          const value =
+            type === 'hash'
+              ? await ctx.redis.hgetall(k)
+              : type === 'string'
+                ? await ctx.redis.get(k)
+                : type === 'list'
+                  ? await ctx.redis.lrange(k, 0, -1)
+                  : type === 'zset'
+                    ? await ctx.redis.zrange(k, 0, -1)
+                    : type === 'stream'
+                      ? await ctx.redis.xrange(k, '-', '+')
+                      : await ctx.redis.dump(k);
+          return `${k} ${JSON.stringify(value)}`;
+        }),
+      )
+    ).join('\n');
+    expect(redisText.length).toBeGreaterThan(0);
+    expect(redisText).not.toContain(key);
+    expect(logs.length).toBeGreaterThan(0);
+    expect(logs.join('')).not.toContain(key);
+    expect(logs.join('')).toContain(deliveryId);
     receiver.respond(() => ({ status: 200, body: 'ok' }));
   });
 });
