@@ -44,6 +44,7 @@ describe('migrations', () => {
       'webhook_endpoints',
       'webhook_events',
       'webhook_migrations',
+      'webhook_organization_secrets',
     ]);
   });
 

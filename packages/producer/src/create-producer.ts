@@ -1,23 +1,36 @@
 import {
   AddressGuard,
+  EndpointChangeBus,
   WebhookError,
   createDb,
   createRedis,
   deliveryJobOptions,
   loadSettings,
+  urlRefusal,
   type DeliveryJobData,
   type EventData,
   type EventType,
   type Settings,
 } from '@letta-webhooks/shared';
 import { Queue } from 'bullmq';
+import { CallbackRegistry } from './callbacks.js';
+import type { Page } from './cursor.js';
+import {
+  DeliveryLog,
+  type Delivery,
+  type DeliveryDetail,
+  type ListDeliveriesInput,
+} from './delivery-log.js';
 import { EndpointResolver } from './endpoint-resolver.js';
 import { EndpointStore } from './endpoint-store.js';
 import type {
   CreateEndpointInput,
   Endpoint,
+  EndpointHealth,
   EndpointWithSecret,
   ListEndpointsInput,
+  RotateSecretInput,
+  UpdateEndpointInput,
 } from './endpoint.js';
 import {
   deliveryJobs,
@@ -25,6 +38,7 @@ import {
   type PublishOptions,
   type PublishResult,
 } from './publish-event.js';
+import { Replayer, type QueuedJob, type RecoverOptions } from './replay.js';
 
 /** Options of {@link createProducer}. */
 export interface ProducerOptions {
@@ -34,12 +48,12 @@ export interface ProducerOptions {
   readonly organizationId?: string;
 }
 
-/** The library agent services import to publish events and manage endpoints. */
+/** The library agent services import to publish events and manage endpoints and deliveries. */
 export interface Producer {
   /**
-   * Publishes one event to every enabled endpoint subscribed to it. Resolves
-   * once the deliveries are in Redis; an event no endpoint wants never
-   * touches Redis.
+   * Publishes one event to every enabled endpoint subscribed to it (and to
+   * `callbackUrl`, if given). Resolves once the deliveries are in Redis; an
+   * event no endpoint wants never touches Redis.
    *
    * @throws {WebhookError} for invalid input (naming the field), or
    * `QUEUE_UNAVAILABLE` / `DATABASE_UNAVAILABLE` when a service is down.
@@ -54,15 +68,50 @@ export interface Producer {
   createEndpoint(input: CreateEndpointInput): Promise<EndpointWithSecret>;
   /** One endpoint, or undefined. */
   getEndpoint(id: string): Promise<Endpoint | undefined>;
-  /** Endpoints matching the filters. */
-  listEndpoints(filters?: ListEndpointsInput): Promise<Endpoint[]>;
-  /** Deletes an endpoint; its queued deliveries are cancelled. */
+  /** Endpoints matching the filters, oldest first, a page at a time. */
+  listEndpoints(filters?: ListEndpointsInput): Promise<Page<Endpoint>>;
+  /** Changes URL, event types, description, metadata or enabled. */
+  updateEndpoint(id: string, patch: UpdateEndpointInput): Promise<Endpoint>;
+  /** Disables an endpoint with a reason; its pending deliveries are cancelled. */
+  disableEndpoint(id: string, reason?: string): Promise<Endpoint>;
+  /** Enables an endpoint again and clears its failure record. */
+  enableEndpoint(id: string): Promise<Endpoint>;
+  /** Deletes an endpoint; its pending deliveries are cancelled and their jobs removed. */
   deleteEndpoint(id: string): Promise<void>;
-  /** Closes the Redis connection and the pg pool. */
+  /** Replaces the secret; the old one keeps signing during the overlap (default 24 h). */
+  rotateEndpointSecret(
+    id: string,
+    options?: RotateSecretInput,
+  ): Promise<{ secret: string; previousValidUntil: Date | null }>;
+  /** An endpoint's current secret. */
+  getEndpointSecret(id: string): Promise<string>;
+  /** Last success, failures, disabled reason. */
+  getEndpointHealth(id: string): Promise<EndpointHealth>;
+  /** Deliveries matching the filters, newest first, a page at a time. */
+  listDeliveries(filters?: ListDeliveriesInput): Promise<Page<Delivery>>;
+  /** One delivery with its body and every attempt, or undefined. */
+  getDelivery(id: string): Promise<DeliveryDetail | undefined>;
+  /** Sends one delivery again (same event id and body, fresh signature, trigger `manual`). */
+  resendDelivery(deliveryId: string): Promise<{ deliveryId: string }>;
+  /** Sends again an endpoint's failed deliveries created since a time; returns how many. */
+  recoverEndpoint(endpointId: string, options: RecoverOptions): Promise<{ enqueued: number }>;
+  /** Delivers a stored event to the endpoints that match it now. */
+  replayEvent(eventId: string): Promise<PublishResult>;
+  /** The secret an organization's callback deliveries are signed with. */
+  getCallbackSecret(organizationId: string): Promise<string>;
+  /** Closes the Redis connections and the pg pool. */
   close(): Promise<void>;
 }
 
-/** Creates a producer with its own Redis connection and pg pool; `close()` releases both. */
+function queueError(count: number, error: unknown): WebhookError {
+  return new WebhookError({
+    code: 'QUEUE_UNAVAILABLE',
+    message: `could not enqueue ${count} deliveries: ${error instanceof Error ? error.message : String(error)}`,
+    cause: error,
+  });
+}
+
+/** Creates a producer with its own Redis connections and pg pool; `close()` releases them. */
 export function createProducer(options: ProducerOptions = {}): Producer {
   const settings = options.settings ?? loadSettings();
   const db = createDb({
@@ -77,10 +126,41 @@ export function createProducer(options: ProducerOptions = {}): Producer {
     defaultJobOptions: deliveryJobOptions(settings),
   });
   queue.on('error', () => undefined);
+  const enqueue = async (jobs: readonly QueuedJob[]) => {
+    try {
+      await queue.addBulk(
+        jobs.map((job) => ({
+          name: job.name,
+          data: job.data,
+          ...(job.opts ? { opts: job.opts } : {}),
+        })),
+      );
+    } catch (error) {
+      throw queueError(jobs.length, error);
+    }
+  };
+
+  const guard = new AddressGuard(settings.allowedCidrs);
   const resolver = new EndpointResolver(db, settings.endpointCacheTtlMs);
-  const endpoints = new EndpointStore(db, new AddressGuard(settings.allowedCidrs), () => {
+  const changes = new EndpointChangeBus(redis, settings.queuePrefix);
+  // Another process's change reaches this cache at once; the TTL covers a missed message.
+  const subscribed = changes.subscribe(() => {
     resolver.invalidate();
   });
+  subscribed.catch(() => undefined);
+  const endpoints = new EndpointStore(db, guard, {
+    changed: async (endpointId) => {
+      resolver.invalidate();
+      await changes.announce(endpointId);
+    },
+    removeJobs: async (deliveryIds) => {
+      // An active job cannot be removed; its worker finds the delivery cancelled.
+      await Promise.all(deliveryIds.map((id) => queue.remove(id).catch(() => 0)));
+    },
+  });
+  const log = new DeliveryLog(db);
+  const replayer = new Replayer(db, enqueue, resolver);
+  const callbacks = new CallbackRegistry(db);
   const defaults: PublishOptions =
     options.organizationId === undefined ? {} : { organizationId: options.organizationId };
   let closed = false;
@@ -95,9 +175,24 @@ export function createProducer(options: ProducerOptions = {}): Producer {
         { ...defaults, ...publishOptions },
         settings.maxPayloadBytes,
       );
-      let targets;
+      if (event.callbackUrl !== undefined) {
+        const refusal = urlRefusal(event.callbackUrl, guard);
+        if (refusal !== undefined) {
+          throw new WebhookError({
+            code: 'INVALID_URL',
+            field: 'callbackUrl',
+            message: `callbackUrl: ${refusal}`,
+          });
+        }
+      }
+      let endpointIds: string[];
       try {
-        targets = await resolver.resolve(event.organizationId, event.agentId, event.eventType);
+        endpointIds = (
+          await resolver.resolve(event.organizationId, event.agentId, event.eventType)
+        ).map((t) => t.id);
+        if (event.callbackUrl !== undefined) {
+          endpointIds.push(await callbacks.endpointFor(event.organizationId, event.callbackUrl));
+        }
       } catch (error) {
         throw new WebhookError({
           code: 'DATABASE_UNAVAILABLE',
@@ -105,21 +200,8 @@ export function createProducer(options: ProducerOptions = {}): Producer {
           cause: error,
         });
       }
-      const jobs = deliveryJobs(
-        event,
-        targets.map((target) => target.id),
-      );
-      if (jobs.length > 0) {
-        try {
-          await queue.addBulk(jobs);
-        } catch (error) {
-          throw new WebhookError({
-            code: 'QUEUE_UNAVAILABLE',
-            message: `could not enqueue ${jobs.length} deliveries: ${error instanceof Error ? error.message : String(error)}`,
-            cause: error,
-          });
-        }
-      }
+      const jobs = deliveryJobs(event, endpointIds);
+      if (jobs.length > 0) await enqueue(jobs);
       return {
         eventId: event.eventId,
         deliveries: jobs.map((job) => ({
@@ -131,10 +213,24 @@ export function createProducer(options: ProducerOptions = {}): Producer {
     createEndpoint: (input) => endpoints.create(input),
     getEndpoint: (id) => endpoints.get(id),
     listEndpoints: (filters) => endpoints.list(filters),
+    updateEndpoint: (id, patch) => endpoints.update(id, patch),
+    disableEndpoint: (id, reason) => endpoints.disable(id, reason),
+    enableEndpoint: (id) => endpoints.enable(id),
     deleteEndpoint: (id) => endpoints.delete(id),
+    rotateEndpointSecret: (id, rotation) => endpoints.rotateSecret(id, rotation),
+    getEndpointSecret: (id) => endpoints.secret(id),
+    getEndpointHealth: (id) => endpoints.health(id),
+    listDeliveries: (filters) => log.list(filters),
+    getDelivery: (id) => log.get(id),
+    resendDelivery: (id) => replayer.resend(id),
+    recoverEndpoint: (id, recover) => replayer.recover(id, recover),
+    replayEvent: (eventId) => replayer.replayEvent(eventId),
+    getCallbackSecret: (organizationId) => callbacks.secret(organizationId),
     async close() {
       if (closed) return;
       closed = true;
+      await subscribed.catch(() => undefined);
+      changes.close();
       await queue.close();
       redis.disconnect();
       await db.destroy();

@@ -40,7 +40,7 @@ export class EndpointResolver {
     return targets.filter((target) => subscribes(target.eventTypes, eventType));
   }
 
-  /** Forgets everything cached. */
+  /** Forgets everything cached (any endpoint change may alter any agent's list). */
   invalidate(): void {
     this.#generation++;
     this.#cache.clear();
@@ -58,6 +58,7 @@ export class EndpointResolver {
       .select(['id', 'event_types'])
       .where('organization_id', '=', organizationId)
       .where((eb) => eb.or([eb('agent_id', '=', agentId), eb('agent_id', 'is', null)]))
+      .where('kind', '=', 'subscription')
       .where('enabled', '=', true)
       .where('deleted_at', 'is', null)
       .orderBy('id')

@@ -7,6 +7,14 @@ import {
 } from '@letta-webhooks/shared';
 import { z } from 'zod';
 
+const eventTypes = z
+  .array(eventTypeFilterSchema)
+  .min(1, 'must name at least one event type')
+  .max(64)
+  .transform((types) => [...new Set(types)]);
+const description = z.string().max(1_000);
+const metadata = z.record(z.string(), z.string().max(1_000));
+
 /** Input of `createEndpoint`. */
 export const createEndpointInputSchema = z.strictObject({
   /** Where deliveries are POSTed: http(s), public address. */
@@ -15,27 +23,64 @@ export const createEndpointInputSchema = z.strictObject({
   /** The one agent this endpoint is for; omitted: every agent of the organization. */
   agentId: resourceIdSchema.optional(),
   /** Exact types, prefix wildcards (`agent.*`) or `*`. */
-  eventTypes: z.array(eventTypeFilterSchema).min(1, 'must name at least one event type').max(64),
-  description: z.string().max(1_000).optional(),
-  metadata: z.record(z.string(), z.string().max(1_000)).optional(),
-  /** A `whsec_…` secret to use; default: a new random one. */
+  eventTypes,
+  description: description.optional(),
+  metadata: metadata.optional(),
+  /** A `whsec_…` secret to use. Default: a new random one. */
   secret: secretSchema.optional(),
 });
 
 /** Input of `createEndpoint`. */
 export type CreateEndpointInput = z.input<typeof createEndpointInputSchema>;
 
+/** Changes `updateEndpoint` can make; at least one. */
+export const updateEndpointInputSchema = z
+  .strictObject({
+    url: endpointUrlSchema.optional(),
+    eventTypes: eventTypes.optional(),
+    description: description.optional(),
+    metadata: metadata.optional(),
+    /** false disables the endpoint (reason "disabled by operator"); true re-enables it. */
+    enabled: z.boolean().optional(),
+  })
+  .refine(
+    (patch) => Object.values(patch).some((value) => value !== undefined),
+    'must change at least one field',
+  );
+
+/** Changes `updateEndpoint` can make. */
+export type UpdateEndpointInput = z.input<typeof updateEndpointInputSchema>;
+
 /** Filters of `listEndpoints`. */
 export const listEndpointsInputSchema = z.strictObject({
   organizationId: resourceIdSchema.optional(),
   agentId: resourceIdSchema.optional(),
   enabled: z.boolean().optional(),
-  /** At most this many. Default 100, at most 1000. */
-  limit: z.int().min(1).max(1_000).default(100),
+  /** `subscription` (registered endpoints) or `callback` (one-off callback URLs). Default `subscription`. */
+  kind: z.enum(['subscription', 'callback']).default('subscription'),
+  /** Page size. Default 50, at most 500. */
+  limit: z.int().min(1).max(500).default(50),
+  /** `nextCursor` of the previous page. */
+  cursor: z.string().max(500).optional(),
 });
 
 /** Filters of `listEndpoints`. */
 export type ListEndpointsInput = z.input<typeof listEndpointsInputSchema>;
+
+/** Options of `rotateEndpointSecret`. */
+export const rotateSecretInputSchema = z.strictObject({
+  /** The new secret. Default: a new random one. */
+  secret: secretSchema.optional(),
+  /** How long the old secret keeps signing alongside the new one. Default 24 h; 0 revokes it at once. */
+  overlapMs: z
+    .int()
+    .min(0)
+    .max(30 * 86_400_000)
+    .default(86_400_000),
+});
+
+/** Options of `rotateEndpointSecret`. */
+export type RotateSecretInput = z.input<typeof rotateSecretInputSchema>;
 
 /** A registered endpoint, without its secret. */
 export interface Endpoint {
@@ -48,6 +93,7 @@ export interface Endpoint {
   readonly enabled: boolean;
   readonly disabledReason: string | null;
   readonly metadata: Readonly<Record<string, unknown>>;
+  readonly kind: 'subscription' | 'callback';
   readonly createdAt: Date;
   readonly updatedAt: Date;
 }
@@ -55,6 +101,19 @@ export interface Endpoint {
 /** An endpoint as returned once, at creation: with its secret. */
 export interface EndpointWithSecret extends Endpoint {
   readonly secret: string;
+}
+
+/** How an endpoint has been doing. */
+export interface EndpointHealth {
+  readonly endpointId: string;
+  readonly enabled: boolean;
+  readonly disabledReason: string | null;
+  readonly disabledAt: Date | null;
+  readonly lastSuccessAt: Date | null;
+  readonly lastFailureAt: Date | null;
+  /** Start of the current run of failures (null: last attempt succeeded, or none yet). */
+  readonly failingSince: Date | null;
+  readonly consecutiveFailures: number;
 }
 
 /** The public view of an endpoint row; the secret stays behind. */
@@ -69,7 +128,22 @@ export function toEndpoint(row: EndpointRow): Endpoint {
     enabled: row.enabled,
     disabledReason: row.disabled_reason,
     metadata: row.metadata,
+    kind: row.kind,
     createdAt: row.created_at,
     updatedAt: row.updated_at,
+  };
+}
+
+/** The health view of an endpoint row. */
+export function toHealth(row: EndpointRow): EndpointHealth {
+  return {
+    endpointId: row.id,
+    enabled: row.enabled,
+    disabledReason: row.disabled_reason,
+    disabledAt: row.disabled_at,
+    lastSuccessAt: row.last_success_at,
+    lastFailureAt: row.last_failure_at,
+    failingSince: row.failing_since,
+    consecutiveFailures: row.consecutive_failures,
   };
 }

@@ -1,15 +1,24 @@
 export { createProducer } from './create-producer.js';
 export type { Producer, ProducerOptions } from './create-producer.js';
+export { CALLBACK_EVENT_TYPES } from './publish-event.js';
 export type { PublishOptions, PublishResult } from './publish-event.js';
 export type {
   CreateEndpointInput,
   Endpoint,
+  EndpointHealth,
   EndpointWithSecret,
   ListEndpointsInput,
+  RotateSecretInput,
+  UpdateEndpointInput,
 } from './endpoint.js';
+export { MAX_PREVIOUS_SECRETS } from './endpoint-store.js';
+export type { Page } from './cursor.js';
+export type { Attempt, Delivery, DeliveryDetail, ListDeliveriesInput } from './delivery-log.js';
+export type { RecoverOptions } from './replay.js';
 export {
   EVENT_TYPES,
   WebhookError,
+  WebhookVerificationError,
   generateSecret,
   isWebhookError,
   loadSettings,

@@ -2,6 +2,7 @@ import {
   DELIVERY_JOB_NAME,
   WebhookError,
   deliveryIdFor,
+  endpointUrlSchema,
   eventDataSchemas,
   eventIdSchema,
   isEventType,
@@ -25,6 +26,12 @@ export interface PublishOptions {
   readonly eventId?: string;
   /** When the event happened (the envelope's `timestamp`). Default: now. */
   readonly occurredAt?: Date | string;
+  /**
+   * A one-off URL to deliver this event to as well, without registering an
+   * endpoint (Letta's `callback_url`); `agent.run.completed` and
+   * `agent.job.completed` only. Signed with the organization's callback secret.
+   */
+  readonly callbackUrl?: string;
 }
 
 /** What `publishEvent` enqueued: one delivery per matching endpoint. */
@@ -41,7 +48,14 @@ export interface PreparedEvent {
   readonly organizationId: string;
   readonly occurredAt: string;
   readonly body: string;
+  readonly callbackUrl?: string;
 }
+
+/** The event types that accept a `callbackUrl`. */
+export const CALLBACK_EVENT_TYPES: readonly EventType[] = [
+  'agent.run.completed',
+  'agent.job.completed',
+];
 
 const optionsSchema = z.strictObject({
   organizationId: resourceIdSchema,
@@ -51,6 +65,7 @@ const optionsSchema = z.strictObject({
     .transform((value) => new Date(value))
     .refine((date) => !Number.isNaN(date.getTime()), 'must be a valid date')
     .optional(),
+  callbackUrl: endpointUrlSchema.optional(),
 });
 
 /**
@@ -77,6 +92,13 @@ export function prepareEvent(
     });
   }
   const opts = parseOrThrow(optionsSchema, options, { what: 'publish options' });
+  if (opts.callbackUrl !== undefined && !CALLBACK_EVENT_TYPES.includes(eventType)) {
+    throw new WebhookError({
+      code: 'INVALID_INPUT',
+      field: 'callbackUrl',
+      message: `callbackUrl: only ${CALLBACK_EVENT_TYPES.join(' and ')} events take a callback URL`,
+    });
+  }
   const validData: unknown = parseOrThrow(eventDataSchemas[eventType], data, {
     root: 'data',
     what: `data for ${eventType}`,
@@ -117,6 +139,7 @@ export function prepareEvent(
     organizationId: opts.organizationId,
     occurredAt,
     body,
+    ...(opts.callbackUrl === undefined ? {} : { callbackUrl: opts.callbackUrl }),
   };
 }
 

@@ -289,7 +289,7 @@ describe('endpoints', () => {
       (await rejection(producer.createEndpoint({ ...base, eventTypes: ['*'], secret: 'abc' })))
         .field,
     ).toBe('secret');
-    expect(await producer.listEndpoints()).toEqual([]);
+    expect((await producer.listEndpoints()).data).toEqual([]);
   });
 
   it('create, get, list and delete', async () => {
@@ -315,10 +315,10 @@ describe('endpoints', () => {
       organizationId: 'org-b',
       eventTypes: ['*'],
     });
-    expect((await producer.listEndpoints({ organizationId: 'org-a' })).map((e) => e.id)).toEqual([
-      created.id,
-    ]);
-    expect(await producer.listEndpoints()).toHaveLength(2);
+    expect(
+      (await producer.listEndpoints({ organizationId: 'org-a' })).data.map((e) => e.id),
+    ).toEqual([created.id]);
+    expect((await producer.listEndpoints()).data).toHaveLength(2);
     await producer.deleteEndpoint(created.id);
     expect(await producer.getEndpoint(created.id)).toBeUndefined();
     expect((await rejection(producer.deleteEndpoint(created.id))).code).toBe('NOT_FOUND');

@@ -8,6 +8,7 @@ export const WEBHOOK_ERROR_CODES = {
   PAYLOAD_TOO_LARGE: 'the serialized event exceeds the payload limit',
   INVALID_URL: 'the endpoint URL is not an acceptable http(s) URL',
   NOT_FOUND: 'the requested record does not exist',
+  ENDPOINT_DISABLED: 'the endpoint is disabled or deleted; enable it first',
   INVALID_SETTINGS: 'one or more settings are invalid',
   QUEUE_UNAVAILABLE: 'the queue (Redis) could not accept the jobs',
   DATABASE_UNAVAILABLE: 'Postgres could not be reached',

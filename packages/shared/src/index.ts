@@ -49,3 +49,5 @@ export { deliveryJobOptions } from './queue/job-options.js';
 
 export { AddressGuard } from './net/address-guard.js';
 export { MAX_URL_LENGTH, endpointUrlSchema, urlRefusal } from './net/endpoint-url.js';
+export { EndpointChangeBus } from './queue/endpoint-change-bus.js';
+export type { EndpointChangeHandler } from './queue/endpoint-change-bus.js';

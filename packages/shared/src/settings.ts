@@ -82,6 +82,8 @@ export const settingsSchema = z
     WEBHOOK_STALLED_INTERVAL_MS: ms(1_000, 600_000).default(30_000),
     /** Times a job may stall (its worker died) before it is failed as a poison job. */
     WEBHOOK_MAX_STALLED_COUNT: int(0, 1000).default(10),
+    /** An endpoint that has only failed for this long is disabled (0: never). */
+    WEBHOOK_DISABLE_AFTER_FAILING_MS: ms(0, 365 * 86_400_000).default(5 * 86_400_000),
     /** Log level: fatal, error, warn, info, debug, trace or silent. */
     LOG_LEVEL: z
       .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
@@ -110,6 +112,7 @@ export const settingsSchema = z
     lockDurationMs: env.WEBHOOK_LOCK_DURATION_MS,
     stalledIntervalMs: env.WEBHOOK_STALLED_INTERVAL_MS,
     maxStalledCount: env.WEBHOOK_MAX_STALLED_COUNT,
+    disableAfterFailingMs: env.WEBHOOK_DISABLE_AFTER_FAILING_MS,
     logLevel: env.LOG_LEVEL,
   }));
 

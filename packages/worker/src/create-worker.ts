@@ -2,6 +2,7 @@ import {
   AddressGuard,
   BACKOFF_TYPE,
   createDb,
+  EndpointChangeBus,
   createRedis,
   loadSettings,
   type DeliveryJobData,
@@ -71,9 +72,22 @@ export function createWorker(options: WorkerOptions = {}): WebhookWorker {
     timeoutMs: settings.requestTimeoutMs,
     excerptBytes: settings.responseExcerptBytes,
   });
+  const endpoints = new EndpointCache(db, settings.endpointCacheTtlMs);
+  const changes = new EndpointChangeBus(redis, settings.queuePrefix);
+  changes
+    .subscribe((endpointId) => {
+      endpoints.forget(endpointId);
+    })
+    .catch((error: unknown) => {
+      logger.warn(
+        { err: String(error) },
+        'endpoint change feed unavailable; relying on the cache TTL',
+      );
+    });
   const processor = createProcessor({
-    endpoints: new EndpointCache(db, settings.endpointCacheTtlMs),
-    recorder: new DeliveryRecorder(db),
+    endpoints,
+    recorder: new DeliveryRecorder(db, settings.disableAfterFailingMs),
+    onEndpointChanged: (endpointId) => changes.announce(endpointId),
     sender,
     guard,
     retry: settings.retry,
@@ -117,6 +131,7 @@ export function createWorker(options: WorkerOptions = {}): WebhookWorker {
           if (!(await settlesWithin(graceful, ABORT_GRACE_MS))) await worker.close(true);
         }
         sender.close();
+        changes.close();
         redis.disconnect();
         await db.destroy();
       })();

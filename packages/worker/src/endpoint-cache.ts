@@ -1,25 +1,37 @@
-import type { Database } from '@letta-webhooks/shared';
+import type { Database, PreviousSecret } from '@letta-webhooks/shared';
 import type { Kysely } from 'kysely';
 
-/** What a worker needs of an endpoint to deliver to it. Holds the secret: never log it. */
+/** What a worker needs of an endpoint to deliver to it. Holds secrets: never log it. */
 export interface DeliveryTarget {
   readonly id: string;
   readonly url: string;
+  /** The current secret, then rotated-out ones still in their overlap window. */
   readonly secrets: readonly string[];
   /** Null when deliveries may go out; otherwise why they may not. */
   readonly blockedReason: string | null;
 }
 
+interface LoadedEndpoint {
+  readonly id: string;
+  readonly url: string;
+  readonly secret: string;
+  readonly previous: readonly PreviousSecret[];
+  readonly blockedReason: string | null;
+}
+
+const MAX_ENTRIES = 10_000;
+
 /**
  * Endpoint look-ups by id, cached for `ttlMs` so a burst of deliveries to one
  * endpoint costs one query. Concurrent misses for one id share one query.
+ * Changes announced on the endpoint change bus drop entries at once.
  */
 export class EndpointCache {
   readonly #db: Kysely<Database>;
   readonly #ttlMs: number;
   readonly #entries = new Map<
     string,
-    { expiresAt: number; target: Promise<DeliveryTarget | undefined> }
+    { expiresAt: number; endpoint: Promise<LoadedEndpoint | undefined> }
   >();
 
   constructor(db: Kysely<Database>, ttlMs: number) {
@@ -28,26 +40,47 @@ export class EndpointCache {
   }
 
   /** The endpoint, or undefined when no row exists. */
-  get(id: string): Promise<DeliveryTarget | undefined> {
+  async get(id: string): Promise<DeliveryTarget | undefined> {
     const now = Date.now();
-    const cached = this.#entries.get(id);
-    if (cached && cached.expiresAt > now) return cached.target;
-    const target = this.#load(id);
-    this.#entries.set(id, { expiresAt: now + this.#ttlMs, target });
-    target.catch(() => this.#entries.delete(id));
-    if (this.#entries.size > 10_000) this.#prune(now);
-    return target;
+    let cached = this.#entries.get(id);
+    if (!cached || cached.expiresAt <= now) {
+      const endpoint = this.#load(id);
+      cached = { expiresAt: now + this.#ttlMs, endpoint };
+      this.#entries.set(id, cached);
+      endpoint.catch(() => this.#entries.delete(id));
+      if (this.#entries.size > MAX_ENTRIES) this.#prune(now);
+    }
+    const endpoint = await cached.endpoint;
+    if (!endpoint) return undefined;
+    // Expiry is checked at use, so a cached entry never signs with an expired secret.
+    const iso = new Date().toISOString();
+    const active = endpoint.previous.filter((p) => p.expires_at > iso).map((p) => p.secret);
+    return {
+      id: endpoint.id,
+      url: endpoint.url,
+      secrets: [endpoint.secret, ...active],
+      blockedReason: endpoint.blockedReason,
+    };
   }
 
-  /** Drops one endpoint from the cache (after this worker changed it). */
+  /** Drops one endpoint (`*`: all) from the cache. */
   forget(id: string): void {
-    this.#entries.delete(id);
+    if (id === '*') this.#entries.clear();
+    else this.#entries.delete(id);
   }
 
-  async #load(id: string): Promise<DeliveryTarget | undefined> {
+  async #load(id: string): Promise<LoadedEndpoint | undefined> {
     const row = await this.#db
       .selectFrom('webhook_endpoints')
-      .select(['id', 'url', 'secret', 'enabled', 'disabled_reason', 'deleted_at'])
+      .select([
+        'id',
+        'url',
+        'secret',
+        'previous_secrets',
+        'enabled',
+        'disabled_reason',
+        'deleted_at',
+      ])
       .where('id', '=', id)
       .executeTakeFirst();
     if (!row) return undefined;
@@ -57,7 +90,13 @@ export class EndpointCache {
         : row.enabled
           ? null
           : `endpoint disabled${row.disabled_reason ? `: ${row.disabled_reason}` : ''}`;
-    return { id: row.id, url: row.url, secrets: [row.secret], blockedReason };
+    return {
+      id: row.id,
+      url: row.url,
+      secret: row.secret,
+      previous: row.previous_secrets,
+      blockedReason,
+    };
   }
 
   #prune(now: number): void {

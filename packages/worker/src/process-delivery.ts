@@ -24,6 +24,8 @@ export interface ProcessorDeps {
   readonly guard: AddressGuard;
   readonly retry: RetrySettings;
   readonly logger: Logger;
+  /** Tells other processes that this worker changed an endpoint (disabled it). */
+  readonly onEndpointChanged: (endpointId: string) => Promise<void>;
 }
 
 /** How a job ended, as the job's return value. */
@@ -63,10 +65,12 @@ export function createProcessor(deps: ProcessorDeps) {
       log.warn('endpoint row does not exist; delivery dropped');
       return 'dropped';
     }
-    const status = await deps.recorder.ensureDelivery(data);
-    if (status !== 'pending') {
-      log.debug({ status }, 'delivery already settled; nothing sent');
-      return status;
+    const trigger = data.trigger ?? 'scheduled';
+    const state = await deps.recorder.ensureDelivery(data);
+    // A re-published event finds its delivery settled; a manual resend sends regardless.
+    if (state.status !== 'pending' && trigger === 'scheduled') {
+      log.debug({ status: state.status }, 'delivery already settled; nothing sent');
+      return state.status;
     }
     if (endpoint.blockedReason !== null) {
       await deps.recorder.cancel(data.deliveryId, endpoint.blockedReason);
@@ -74,7 +78,8 @@ export function createProcessor(deps: ProcessorDeps) {
       return 'cancelled';
     }
 
-    const attemptNumber = Math.max(job.attemptsStarted, job.attemptsMade + 1);
+    // Numbered across the delivery's whole life, resends included.
+    const attemptNumber = state.attemptCount + 1;
     const refusal = urlRefusal(endpoint.url, deps.guard);
     const result: HttpAttemptResult =
       refusal === undefined
@@ -104,16 +109,21 @@ export function createProcessor(deps: ProcessorDeps) {
     const nextStatus: DeliveryStatus =
       verdict.outcome === 'succeeded' ? 'succeeded' : delayMs === undefined ? 'failed' : 'pending';
 
-    await deps.recorder.recordAttempt({
+    const recorded = await deps.recorder.recordAttempt({
       deliveryId: data.deliveryId,
       endpointId: data.endpointId,
       attemptNumber,
+      trigger,
       result,
       verdict,
       status: nextStatus,
       nextAttemptAt: delayMs === undefined ? null : new Date(Date.now() + delayMs),
     });
-    if (verdict.endpointGone) deps.endpoints.forget(data.endpointId);
+    if (recorded.endpointDisabled) {
+      deps.endpoints.forget(data.endpointId);
+      await deps.onEndpointChanged(data.endpointId);
+      log.warn('endpoint disabled');
+    }
     log.info(
       {
         attempt: attemptNumber,

@@ -35,6 +35,30 @@ export interface EndpointsTable {
   created_at: CreatedAt;
   updated_at: UpdatedAt;
   deleted_at: Timestamp | null;
+  /** Rotated-out secrets still valid until `expires_at`, newest first. */
+  previous_secrets: Generated<PreviousSecret[]>;
+  kind: Generated<EndpointKind>;
+  last_success_at: Timestamp | null;
+  last_failure_at: Timestamp | null;
+  /** Start of the current run of failures; null after a success. */
+  failing_since: Timestamp | null;
+  consecutive_failures: Generated<number>;
+}
+
+/** A secret rotated out of an endpoint, valid until `expires_at` (ISO). */
+export interface PreviousSecret {
+  readonly secret: string;
+  readonly expires_at: string;
+}
+
+/** `subscription`: registered by an organization; `callback`: a one-off URL given at publish. */
+export type EndpointKind = 'subscription' | 'callback';
+
+/** `webhook_organization_secrets`: the secret callback deliveries are signed with. */
+export interface OrganizationSecretsTable {
+  organization_id: string;
+  secret: string;
+  created_at: CreatedAt;
 }
 
 /** `webhook_events`: each published event once, with the exact body bytes sent. */
@@ -64,14 +88,18 @@ export interface DeliveriesTable {
   created_at: CreatedAt;
   updated_at: UpdatedAt;
   completed_at: Timestamp | null;
+  last_trigger: Generated<AttemptTrigger>;
 }
+
+/** What started an attempt: the retry schedule, or an operator (resend, recover). */
+export type AttemptTrigger = 'scheduled' | 'manual';
 
 /** `webhook_attempts`: one HTTP POST of a delivery. */
 export interface AttemptsTable {
   id: Generated<string>;
   delivery_id: string;
   attempt_number: number;
-  trigger: Generated<'scheduled' | 'manual'>;
+  trigger: Generated<AttemptTrigger>;
   outcome: AttemptOutcome;
   status_code: number | null;
   error_kind: AttemptErrorKind | null;
@@ -89,6 +117,7 @@ export interface Database {
   webhook_events: EventsTable;
   webhook_deliveries: DeliveriesTable;
   webhook_attempts: AttemptsTable;
+  webhook_organization_secrets: OrganizationSecretsTable;
 }
 
 export type EndpointRow = Selectable<EndpointsTable>;

@@ -17,10 +17,12 @@ export const deliveryJobSchema = z.object({
   organizationId: z.string().min(1),
   occurredAt: z.string(),
   body: z.string().min(2),
+  /** `manual` for resends and recoveries: sent even if the delivery already settled. */
+  trigger: z.enum(['scheduled', 'manual']).default('scheduled'),
 });
 
 /** The data of one delivery job. */
-export type DeliveryJobData = z.infer<typeof deliveryJobSchema>;
+export type DeliveryJobData = z.input<typeof deliveryJobSchema>;
 
 /** The name of the worker's custom BullMQ backoff strategy. */
 export const BACKOFF_TYPE = 'letta-capped-exponential';

@@ -1,0 +1,266 @@
+import {
+  DELIVERY_JOB_NAME,
+  WebhookError,
+  deliveryIdFor,
+  type Database,
+  type DeliveryJobData,
+  type EventType,
+} from '@letta-webhooks/shared';
+import type { JobsOptions } from 'bullmq';
+import { randomBytes } from 'node:crypto';
+import { sql, type Kysely } from 'kysely';
+import type { EndpointResolver } from './endpoint-resolver.js';
+import type { PublishResult } from './publish-event.js';
+
+/** One job for the queue. */
+export interface QueuedJob {
+  readonly name: string;
+  readonly data: DeliveryJobData;
+  readonly opts?: JobsOptions;
+}
+
+/** Where replay puts its jobs (the producer's queue). */
+export type Enqueue = (jobs: readonly QueuedJob[]) => Promise<void>;
+
+/** Options of `recoverEndpoint`. */
+export interface RecoverOptions {
+  /** Failed deliveries created at or after this time are sent again. */
+  readonly since: Date;
+  /** At most this many. Default 10,000. */
+  readonly limit?: number;
+}
+
+const BATCH = 500;
+
+interface StoredDelivery {
+  readonly id: string;
+  readonly event_id: string;
+  readonly endpoint_id: string;
+  readonly event_type: string;
+  readonly agent_id: string;
+  readonly organization_id: string;
+  readonly body: string;
+  readonly occurred_at: Date;
+}
+
+function jobData(row: StoredDelivery, trigger: 'scheduled' | 'manual'): DeliveryJobData {
+  return {
+    deliveryId: row.id,
+    eventId: row.event_id,
+    endpointId: row.endpoint_id,
+    eventType: row.event_type as EventType,
+    agentId: row.agent_id,
+    organizationId: row.organization_id,
+    occurredAt: row.occurred_at.toISOString(),
+    body: row.body,
+    trigger,
+  };
+}
+
+function manualJob(row: StoredDelivery): QueuedJob {
+  return {
+    name: DELIVERY_JOB_NAME,
+    data: jobData(row, 'manual'),
+    // A job id of its own: the scheduled job may still exist under the delivery id.
+    opts: { jobId: `${row.id}-m${Date.now().toString(36)}${randomBytes(3).toString('hex')}` },
+  };
+}
+
+/**
+ * Sends stored deliveries again, from the body kept in Postgres — so it
+ * works after BullMQ has removed the original job. Resent attempts are
+ * recorded with trigger `manual`.
+ */
+export class Replayer {
+  readonly #db: Kysely<Database>;
+  readonly #enqueue: Enqueue;
+  readonly #resolver: EndpointResolver;
+
+  constructor(db: Kysely<Database>, enqueue: Enqueue, resolver: EndpointResolver) {
+    this.#db = db;
+    this.#enqueue = enqueue;
+    this.#resolver = resolver;
+  }
+
+  /**
+   * Sends one delivery again: same event id and body, fresh signature.
+   *
+   * @throws {WebhookError} `NOT_FOUND` (field `deliveryId`), `ENDPOINT_DISABLED`.
+   */
+  async resend(deliveryId: string): Promise<{ deliveryId: string }> {
+    const row = await this.#stored()
+      .where('d.id', '=', deliveryId)
+      .select(['ep.enabled', 'ep.deleted_at'])
+      .executeTakeFirst();
+    if (!row) {
+      throw new WebhookError({
+        code: 'NOT_FOUND',
+        field: 'deliveryId',
+        message: `delivery ${deliveryId} does not exist`,
+      });
+    }
+    if (!row.enabled || row.deleted_at !== null) {
+      throw new WebhookError({
+        code: 'ENDPOINT_DISABLED',
+        field: 'deliveryId',
+        message: `endpoint ${row.endpoint_id} of delivery ${deliveryId} is disabled or deleted; enable it first`,
+      });
+    }
+    await this.#requeue([row]);
+    return { deliveryId };
+  }
+
+  /**
+   * Sends again every failed delivery of an endpoint created since a time,
+   * oldest first, in batches. Returns how many were enqueued.
+   */
+  async recover(endpointId: string, options: RecoverOptions): Promise<{ enqueued: number }> {
+    const endpoint = await this.#db
+      .selectFrom('webhook_endpoints')
+      .select(['enabled', 'deleted_at'])
+      .where('id', '=', endpointId)
+      .executeTakeFirst();
+    if (!endpoint || endpoint.deleted_at !== null) {
+      throw new WebhookError({
+        code: 'NOT_FOUND',
+        field: 'endpointId',
+        message: `endpoint ${endpointId} does not exist`,
+      });
+    }
+    if (!endpoint.enabled) {
+      throw new WebhookError({
+        code: 'ENDPOINT_DISABLED',
+        field: 'endpointId',
+        message: `endpoint ${endpointId} is disabled; enable it before recovering its deliveries`,
+      });
+    }
+    if (Number.isNaN(options.since.getTime())) {
+      throw new WebhookError({
+        code: 'INVALID_INPUT',
+        field: 'since',
+        message: 'since: must be a valid date',
+      });
+    }
+    const limit = Math.max(1, Math.min(options.limit ?? 10_000, 100_000));
+    let enqueued = 0;
+    let after = '';
+    while (enqueued < limit) {
+      const rows = await this.#stored()
+        .where('d.endpoint_id', '=', endpointId)
+        .where('d.status', '=', 'failed')
+        .where('d.created_at', '>=', options.since)
+        .where('d.id', '>', after)
+        .orderBy('d.id')
+        .limit(Math.min(BATCH, limit - enqueued))
+        .execute();
+      if (rows.length === 0) break;
+      await this.#requeue(rows);
+      enqueued += rows.length;
+      after = rows.at(-1)?.id ?? after;
+    }
+    return { enqueued };
+  }
+
+  /**
+   * Delivers a stored event to the endpoints that match it now: resends to
+   * endpoints that had it, first deliveries to endpoints added since.
+   *
+   * @throws {WebhookError} `NOT_FOUND` (field `eventId`).
+   */
+  async replayEvent(eventId: string): Promise<PublishResult> {
+    const event = await this.#db
+      .selectFrom('webhook_events')
+      .selectAll()
+      .where('id', '=', eventId)
+      .executeTakeFirst();
+    if (!event)
+      throw new WebhookError({
+        code: 'NOT_FOUND',
+        field: 'eventId',
+        message: `event ${eventId} does not exist`,
+      });
+    const targets = await this.#resolver.resolve(
+      event.organization_id,
+      event.agent_id,
+      event.event_type,
+    );
+    const ids = targets.map((target) => deliveryIdFor(eventId, target.id));
+    const existing = new Set(
+      ids.length === 0
+        ? []
+        : (
+            await this.#db
+              .selectFrom('webhook_deliveries')
+              .select('id')
+              .where('id', 'in', ids)
+              .execute()
+          ).map((r) => r.id),
+    );
+    const jobs: QueuedJob[] = [];
+    const resend: StoredDelivery[] = [];
+    targets.forEach((target, index) => {
+      const row: StoredDelivery = {
+        id: ids[index] ?? '',
+        event_id: eventId,
+        endpoint_id: target.id,
+        event_type: event.event_type,
+        agent_id: event.agent_id,
+        organization_id: event.organization_id,
+        body: event.body,
+        occurred_at: event.occurred_at,
+      };
+      if (existing.has(row.id)) resend.push(row);
+      else
+        jobs.push({
+          name: DELIVERY_JOB_NAME,
+          data: jobData(row, 'scheduled'),
+          opts: { jobId: row.id },
+        });
+    });
+    if (resend.length > 0) await this.#requeue(resend);
+    if (jobs.length > 0) await this.#enqueue(jobs);
+    return {
+      eventId,
+      deliveries: targets.map((target, index) => ({
+        deliveryId: ids[index] ?? '',
+        endpointId: target.id,
+      })),
+    };
+  }
+
+  #stored() {
+    return this.#db
+      .selectFrom('webhook_deliveries as d')
+      .innerJoin('webhook_events as e', 'e.id', 'd.event_id')
+      .innerJoin('webhook_endpoints as ep', 'ep.id', 'd.endpoint_id')
+      .select([
+        'd.id',
+        'd.event_id',
+        'd.endpoint_id',
+        'd.event_type',
+        'd.agent_id',
+        'd.organization_id',
+        'e.body',
+        'e.occurred_at',
+      ]);
+  }
+
+  // Marks the deliveries pending, then enqueues them: a worker that picks a job up finds the state it expects.
+  async #requeue(rows: readonly StoredDelivery[]): Promise<void> {
+    await this.#db
+      .updateTable('webhook_deliveries')
+      .set({
+        status: 'pending',
+        next_attempt_at: sql<Date>`now()`,
+        completed_at: null,
+        updated_at: sql<Date>`now()`,
+      })
+      .where(
+        'id',
+        'in',
+        rows.map((row) => row.id),
+      )
+      .execute();
+    await this.#enqueue(rows.map(manualJob));
+  }
+}

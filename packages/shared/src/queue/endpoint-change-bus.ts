@@ -1,0 +1,51 @@
+import type { Redis } from 'ioredis';
+
+/** Handler of endpoint changes: an endpoint id, or `*` for "anything may have changed". */
+export type EndpointChangeHandler = (endpointId: string) => void;
+
+/**
+ * Tells every process (producers and workers) that an endpoint changed, over
+ * Redis pub/sub, so caches drop it at once. Messages can be missed while a
+ * connection is down, so a reconnect reports `*`, and caches keep a short TTL
+ * as a safety net.
+ */
+export class EndpointChangeBus {
+  readonly #channel: string;
+  readonly #publisher: Redis;
+  #subscriber: Redis | undefined;
+
+  constructor(redis: Redis, queuePrefix: string) {
+    this.#publisher = redis;
+    this.#channel = `${queuePrefix}:endpoint-changes`;
+  }
+
+  /** Announces a change; never throws (the TTL covers a lost message). */
+  async announce(endpointId: string): Promise<void> {
+    await this.#publisher.publish(this.#channel, endpointId).catch(() => undefined);
+  }
+
+  /** Calls `handler` for every change announced by any process, until `close()`. */
+  async subscribe(handler: EndpointChangeHandler): Promise<void> {
+    const subscriber = this.#publisher.duplicate({
+      enableOfflineQueue: true,
+      maxRetriesPerRequest: null,
+    });
+    this.#subscriber = subscriber;
+    subscriber.on('error', () => undefined);
+    subscriber.on('message', (_channel: string, message: string) => {
+      handler(message);
+    });
+    let first = true;
+    subscriber.on('ready', () => {
+      if (!first) handler('*');
+      first = false;
+    });
+    await subscriber.subscribe(this.#channel);
+  }
+
+  /** Closes the subscriber connection, if any. */
+  close(): void {
+    this.#subscriber?.disconnect();
+    this.#subscriber = undefined;
+  }
+}
