@@ -8,3 +8,5 @@ export { deliveryHeaders, USER_AGENT } from './delivery-headers.js';
 export type { HttpAttemptResult } from './http/attempt-result.js';
 export type { ProcessResult } from './process-delivery.js';
 export { createLogger } from './logger.js';
+export { formatTable } from './cli/format-table.js';
+export { EXIT_CODES } from './cli/exit-codes.js';

@@ -78,7 +78,7 @@ describe('letta-webhooks CLI', () => {
     expect(await worker.exited).toBe(2);
     const lines = worker.output().stderr.trim().split('\n');
     expect(lines).toEqual([
-      'invalid settings:',
+      'error: invalid settings:',
       expect.stringMatching(/^ {2}REDIS_URL: /),
       expect.stringMatching(/^ {2}WEBHOOK_WORKER_CONCURRENCY: /),
     ]);
@@ -88,5 +88,82 @@ describe('letta-webhooks CLI', () => {
     const migrate = run(['migrate'], ctx.env);
     expect(await migrate.exited).toBe(0);
     expect(migrate.output().stdout).toMatch(/already-applied\s+0001_create_endpoints\.sql/);
+  });
+
+  it('manages endpoints and deliveries, with tables, --json and exit codes a script can rely on', async () => {
+    const cli = async (...args: string[]) => {
+      const command = run(args, ctx.env);
+      const code = await command.exited;
+      return { code, ...command.output() };
+    };
+    const created = await cli(
+      '--json',
+      'endpoints',
+      'create',
+      '--url',
+      receiver.url('/ops'),
+      '--org',
+      'org-ops',
+      '--events',
+      'agent.*',
+      '--metadata',
+      'team=ops',
+    );
+    expect(created.code).toBe(0);
+    const endpoint = JSON.parse(created.stdout) as {
+      id: string;
+      secret: string;
+      metadata: Record<string, string>;
+    };
+    expect(endpoint).toMatchObject({
+      secret: expect.stringMatching(/^whsec_/),
+      metadata: { team: 'ops' },
+    });
+
+    const listed = await cli('endpoints', 'list', '--org', 'org-ops');
+    expect(listed.stdout).toMatch(/^id\s+organizationId/);
+    expect(listed.stdout).toContain(endpoint.id);
+    expect(listed.stdout).not.toContain(endpoint.secret);
+
+    const rotated = await cli(
+      '--json',
+      'endpoints',
+      'rotate-secret',
+      endpoint.id,
+      '--overlap',
+      '0',
+    );
+    expect(rotated.code).toBe(0);
+    expect(
+      (JSON.parse(rotated.stdout) as { previousValidUntil: null }).previousValidUntil,
+    ).toBeNull();
+    expect(
+      (await cli('endpoints', 'disable', endpoint.id, '--reason', 'maintenance')).stdout,
+    ).toContain('maintenance');
+    expect((await cli('recover', endpoint.id, '--since', '1h')).code).toBe(5);
+    expect((await cli('endpoints', 'enable', endpoint.id)).code).toBe(0);
+
+    const { deliveries } = await producer.publishEvent(
+      'agent-ops',
+      'agent.step.completed',
+      EXAMPLE_EVENT_DATA['agent.step.completed'],
+      {
+        organizationId: 'org-ops',
+      },
+    );
+    const deliveryId = deliveries[0]?.deliveryId ?? '';
+    const missing = await cli('--json', 'deliveries', 'show', deliveryId);
+    expect(missing.code).toBe(4);
+    expect(JSON.parse(missing.stderr)).toEqual({
+      error: { code: 'NOT_FOUND', field: 'id', message: expect.any(String) },
+    });
+
+    expect((await cli('endpoints', 'update', endpoint.id, '--events', 'agent.nope')).code).toBe(3);
+    expect((await cli('endpoints', 'list', '--enabled', 'maybe')).code).toBe(3);
+    expect((await cli('endpoints', 'list', '--no-such-option')).code).toBe(3);
+    expect((await cli('endpoints', 'show', 'ep_missing')).code).toBe(4);
+    expect((await cli('deliveries', 'list', '--since', 'last tuesday')).code).toBe(3);
+    expect((await cli('endpoints', 'delete', endpoint.id)).code).toBe(0);
+    expect((await cli('endpoints', 'delete', endpoint.id)).code).toBe(4);
   });
 });

@@ -1,12 +1,10 @@
 import { migrateToLatest } from '@letta-webhooks/migrations';
 import { isWebhookError, loadSettings } from '@letta-webhooks/shared';
-import { Command } from 'commander';
-import { createWorker } from './create-worker.js';
-import { createLogger } from './logger.js';
-
-// Exit codes a script can rely on.
-const EXIT_FAILURE = 1;
-const EXIT_BAD_SETTINGS = 2;
+import { Command, CommanderError } from 'commander';
+import { createWorker } from '../create-worker.js';
+import { createLogger } from '../logger.js';
+import { EXIT_CODES, exitCodeFor } from './exit-codes.js';
+import { addOperatorCommands, type Output } from './operator-commands.js';
 
 async function runWorker(): Promise<void> {
   const settings = loadSettings();
@@ -32,17 +30,25 @@ async function runMigrations(): Promise<void> {
   for (const result of results) console.log(`${result.status.padEnd(15)} ${result.name}`);
   if (error) {
     console.error(error.message);
-    process.exitCode = EXIT_FAILURE;
+    process.exitCode = EXIT_CODES.FAILURE;
   }
 }
 
-/** The `letta-webhooks` command line. */
+/** The `letta-webhooks` command line. Sets `process.exitCode`; never calls `process.exit`. */
 export async function main(argv: readonly string[] = process.argv): Promise<void> {
   const program = new Command('letta-webhooks')
     .description(
       'Letta webhooks: delivery worker and operator commands. Settings come from the environment.',
     )
-    .showHelpAfterError();
+    .option('--json', 'print results as JSON (errors too, on stderr)')
+    .showHelpAfterError()
+    .exitOverride();
+  const output = (): Output => ({
+    json: program.opts<{ json?: boolean }>().json === true,
+    write: (text) => {
+      console.log(text);
+    },
+  });
   program
     .command('worker')
     .description('deliver webhooks until SIGTERM or SIGINT')
@@ -51,15 +57,27 @@ export async function main(argv: readonly string[] = process.argv): Promise<void
     .command('migrate')
     .description('apply database migrations not yet applied')
     .action(runMigrations);
+  addOperatorCommands(program, output);
   try {
     await program.parseAsync([...argv]);
   } catch (error) {
-    if (isWebhookError(error, 'INVALID_SETTINGS')) {
-      console.error(error.message);
-      process.exitCode = EXIT_BAD_SETTINGS;
+    if (error instanceof CommanderError) {
+      // Commander has already printed the usage problem (or the help).
+      process.exitCode = error.exitCode === 0 ? EXIT_CODES.OK : EXIT_CODES.BAD_INPUT;
       return;
     }
-    console.error(error instanceof Error ? error.message : String(error));
-    process.exitCode = EXIT_FAILURE;
+    process.exitCode = exitCodeFor(error);
+    if (output().json) {
+      const body = isWebhookError(error)
+        ? { code: error.code, field: error.field ?? null, message: error.message }
+        : {
+            code: 'FAILURE',
+            field: null,
+            message: error instanceof Error ? error.message : String(error),
+          };
+      console.error(JSON.stringify({ error: body }));
+    } else {
+      console.error(`error: ${error instanceof Error ? error.message : String(error)}`);
+    }
   }
 }
