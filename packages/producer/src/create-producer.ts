@@ -140,7 +140,7 @@ export function createProducer(options: ProducerOptions = {}): Producer {
     }
   };
 
-  const guard = new AddressGuard(settings.allowedCidrs);
+  const guard = AddressGuard.fromSettings(settings);
   const resolver = new EndpointResolver(db, settings.endpointCacheTtlMs);
   const changes = new EndpointChangeBus(redis, settings.queuePrefix);
   // Another process's change reaches this cache at once; the TTL covers a missed message.

@@ -66,12 +66,19 @@ export const settingsSchema = z
     WEBHOOK_RETRY_AFTER_MAX_MS: ms(0, 86_400_000).default(3_600_000),
     /** Hard deadline for one attempt: connect, send, headers and body. */
     WEBHOOK_REQUEST_TIMEOUT_MS: ms(1, 300_000).default(5_000),
+    /** Deadline for setting up a connection (TCP, and TLS for https), within the request deadline. */
+    WEBHOOK_CONNECT_TIMEOUT_MS: ms(1, 300_000).default(2_000),
     /** Largest serialized event accepted by publishEvent. */
     WEBHOOK_MAX_PAYLOAD_BYTES: int(1, 16 * 1024 * 1024).default(256 * 1024),
     /** Bytes of each response body kept with its attempt. */
     WEBHOOK_RESPONSE_EXCERPT_BYTES: int(0, 65_536).default(4_096),
     /** CIDRs exempt from the private-address guard (local development and tests only). */
     WEBHOOK_ALLOWED_CIDRS: cidrList.default([]),
+    /** Refuse plain-http endpoint URLs. */
+    WEBHOOK_HTTPS_ONLY: z
+      .enum(['true', 'false', '1', '0'])
+      .default('false')
+      .transform((v) => v === 'true' || v === '1'),
     /** How long endpoint look-ups are cached in each process. */
     WEBHOOK_ENDPOINT_CACHE_TTL_MS: ms(0, 3_600_000).default(5_000),
     /** How long a stopping worker waits for in-flight deliveries before it lets go of them. */
@@ -82,6 +89,12 @@ export const settingsSchema = z
     WEBHOOK_STALLED_INTERVAL_MS: ms(1_000, 600_000).default(30_000),
     /** Times a job may stall (its worker died) before it is failed as a poison job. */
     WEBHOOK_MAX_STALLED_COUNT: int(0, 1000).default(10),
+    /** Consecutive failures (across all workers) that open an endpoint's circuit breaker; 0 turns breakers off. */
+    WEBHOOK_BREAKER_THRESHOLD: int(0, 10_000).default(10),
+    /** How long an open breaker postpones deliveries before letting one probe through. */
+    WEBHOOK_BREAKER_COOLDOWN_MS: ms(100, 86_400_000).default(30_000),
+    /** Deliveries to one endpoint a worker process runs at once. */
+    WEBHOOK_ENDPOINT_MAX_IN_FLIGHT: int(1, 1000).default(8),
     /** An endpoint that has only failed for this long is disabled (0: never). */
     WEBHOOK_DISABLE_AFTER_FAILING_MS: ms(0, 365 * 86_400_000).default(5 * 86_400_000),
     /** Log level: fatal, error, warn, info, debug, trace or silent. */
@@ -104,15 +117,22 @@ export const settingsSchema = z
       retryAfterMaxMs: env.WEBHOOK_RETRY_AFTER_MAX_MS,
     },
     requestTimeoutMs: env.WEBHOOK_REQUEST_TIMEOUT_MS,
+    connectTimeoutMs: env.WEBHOOK_CONNECT_TIMEOUT_MS,
     maxPayloadBytes: env.WEBHOOK_MAX_PAYLOAD_BYTES,
     responseExcerptBytes: env.WEBHOOK_RESPONSE_EXCERPT_BYTES,
     allowedCidrs: env.WEBHOOK_ALLOWED_CIDRS,
+    httpsOnly: env.WEBHOOK_HTTPS_ONLY,
     endpointCacheTtlMs: env.WEBHOOK_ENDPOINT_CACHE_TTL_MS,
     shutdownTimeoutMs: env.WEBHOOK_SHUTDOWN_TIMEOUT_MS,
     lockDurationMs: env.WEBHOOK_LOCK_DURATION_MS,
     stalledIntervalMs: env.WEBHOOK_STALLED_INTERVAL_MS,
     maxStalledCount: env.WEBHOOK_MAX_STALLED_COUNT,
     disableAfterFailingMs: env.WEBHOOK_DISABLE_AFTER_FAILING_MS,
+    breaker: {
+      threshold: env.WEBHOOK_BREAKER_THRESHOLD,
+      cooldownMs: env.WEBHOOK_BREAKER_COOLDOWN_MS,
+    },
+    endpointMaxInFlight: env.WEBHOOK_ENDPOINT_MAX_IN_FLIGHT,
     logLevel: env.LOG_LEVEL,
   }));
 

@@ -14,6 +14,8 @@ import { backoffDelay } from './backoff.js';
 import { DeliveryRecorder } from './delivery-recorder.js';
 import { EndpointCache } from './endpoint-cache.js';
 import { WebhookSender } from './http/webhook-sender.js';
+import { CircuitBreaker } from './isolation/circuit-breaker.js';
+import { InFlightLimiter } from './isolation/in-flight-limiter.js';
 import { createLogger } from './logger.js';
 import { createProcessor, type ProcessResult } from './process-delivery.js';
 import { RetryableDeliveryError } from './retryable-delivery-error.js';
@@ -66,10 +68,11 @@ export function createWorker(options: WorkerOptions = {}): WebhookWorker {
     applicationName: 'letta-webhooks-worker',
   });
   const redis = createRedis(settings.redisUrl, 'worker');
-  const guard = new AddressGuard(settings.allowedCidrs);
+  const guard = AddressGuard.fromSettings(settings);
   const sender = new WebhookSender({
     guard,
     timeoutMs: settings.requestTimeoutMs,
+    connectTimeoutMs: settings.connectTimeoutMs,
     excerptBytes: settings.responseExcerptBytes,
   });
   const endpoints = new EndpointCache(db, settings.endpointCacheTtlMs);
@@ -86,6 +89,8 @@ export function createWorker(options: WorkerOptions = {}): WebhookWorker {
     });
   const processor = createProcessor({
     endpoints,
+    breaker: new CircuitBreaker(redis, { ...settings.breaker, prefix: settings.queuePrefix }),
+    limiter: new InFlightLimiter(settings.endpointMaxInFlight),
     recorder: new DeliveryRecorder(db, settings.disableAfterFailingMs),
     onEndpointChanged: (endpointId) => changes.announce(endpointId),
     sender,

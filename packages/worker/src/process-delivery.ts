@@ -2,18 +2,21 @@ import {
   deliveryJobSchema,
   urlRefusal,
   type AddressGuard,
+  type DeliveryJobData,
   type DeliveryStatus,
   type RetrySettings,
 } from '@letta-webhooks/shared';
 import { DelayedError, UnrecoverableError, type Job } from 'bullmq';
 import type { Logger } from 'pino';
 import { retryDelay } from './backoff.js';
-import { classifyAttempt } from './classify-attempt.js';
+import { classifyAttempt, type AttemptVerdict } from './classify-attempt.js';
 import { deliveryHeaders } from './delivery-headers.js';
 import type { DeliveryRecorder } from './delivery-recorder.js';
-import type { EndpointCache } from './endpoint-cache.js';
+import type { DeliveryTarget, EndpointCache } from './endpoint-cache.js';
 import type { HttpAttemptResult } from './http/attempt-result.js';
 import type { WebhookSender } from './http/webhook-sender.js';
+import type { BreakerDecision, CircuitBreaker } from './isolation/circuit-breaker.js';
+import type { InFlightLimiter } from './isolation/in-flight-limiter.js';
 import { RetryableDeliveryError } from './retryable-delivery-error.js';
 
 /** What the processor needs. */
@@ -22,6 +25,8 @@ export interface ProcessorDeps {
   readonly recorder: DeliveryRecorder;
   readonly sender: WebhookSender;
   readonly guard: AddressGuard;
+  readonly breaker: CircuitBreaker;
+  readonly limiter: InFlightLimiter;
   readonly retry: RetrySettings;
   readonly logger: Logger;
   /** Tells other processes that this worker changed an endpoint (disabled it). */
@@ -33,13 +38,58 @@ export type ProcessResult = DeliveryStatus | 'dropped';
 
 // A job aborted by shutdown goes back to the queue this soon, without using up an attempt.
 const SHUTDOWN_REQUEUE_DELAY_MS = 1_000;
+// A job whose endpoint is at its in-flight cap comes back after about this long.
+const IN_FLIGHT_REQUEUE_MS = 250;
+
+/** Hands a job back to BullMQ for later without spending one of its attempts. */
+async function postpone(job: Job, token: string | undefined, at: number): Promise<never> {
+  if (token === undefined) throw new Error('cannot postpone a job without its lock token');
+  await job.moveToDelayed(Math.round(at), token);
+  throw new DelayedError();
+}
 
 /**
  * The BullMQ processor: one attempt of one delivery. Returns when the
  * delivery is settled; throws `RetryableDeliveryError` for BullMQ to retry
- * with backoff and `UnrecoverableError` for a permanent failure.
+ * with backoff, `UnrecoverableError` for a permanent failure, and
+ * `DelayedError` after postponing a job (endpoint busy, breaker open,
+ * shutdown) without using up an attempt.
  */
 export function createProcessor(deps: ProcessorDeps) {
+  async function breakerCheck(endpointId: string, log: Logger): Promise<BreakerDecision> {
+    try {
+      return await deps.breaker.check(endpointId);
+    } catch (error) {
+      // Fail open: a breaker we cannot read must not stop deliveries.
+      log.warn({ err: String(error) }, 'circuit breaker unavailable; sending');
+      return { kind: 'closed', failures: 0 };
+    }
+  }
+
+  async function attempt(
+    data: DeliveryJobData,
+    endpoint: DeliveryTarget,
+    attemptNumber: number,
+    signal: AbortSignal | undefined,
+  ): Promise<{ result: HttpAttemptResult; verdict: AttemptVerdict }> {
+    const refusal = urlRefusal(endpoint.url, deps.guard);
+    const result: HttpAttemptResult =
+      refusal === undefined
+        ? await deps.sender.send({
+            url: endpoint.url,
+            body: data.body,
+            headers: deliveryHeaders(data, attemptNumber, endpoint.secrets),
+            ...(signal === undefined ? {} : { signal }),
+          })
+        : {
+            startedAt: new Date(),
+            durationMs: 0,
+            truncated: false,
+            error: { kind: 'refused_url', message: refusal },
+          };
+    return { result, verdict: classifyAttempt(result) };
+  }
+
   return async function processDelivery(
     job: Job,
     token?: string,
@@ -65,7 +115,7 @@ export function createProcessor(deps: ProcessorDeps) {
       log.warn('endpoint row does not exist; delivery dropped');
       return 'dropped';
     }
-    const trigger = data.trigger ?? 'scheduled';
+    const trigger = data.trigger;
     const state = await deps.recorder.ensureDelivery(data);
     // A re-published event finds its delivery settled; a manual resend sends regardless.
     if (state.status !== 'pending' && trigger === 'scheduled') {
@@ -78,77 +128,83 @@ export function createProcessor(deps: ProcessorDeps) {
       return 'cancelled';
     }
 
-    // Numbered across the delivery's whole life, resends included.
-    const attemptNumber = state.attemptCount + 1;
-    const refusal = urlRefusal(endpoint.url, deps.guard);
-    const result: HttpAttemptResult =
-      refusal === undefined
-        ? await deps.sender.send({
-            url: endpoint.url,
-            body: data.body,
-            headers: deliveryHeaders(data, attemptNumber, endpoint.secrets),
-            ...(signal === undefined ? {} : { signal }),
-          })
-        : {
-            startedAt: new Date(),
-            durationMs: 0,
-            truncated: false,
-            error: { kind: 'refused_url', message: refusal },
-          };
-
-    const verdict = classifyAttempt(result);
-    const retry = job.attemptsMade + 1;
-    const lastAttempt = retry >= (job.opts.attempts ?? 1);
-    const aborted = verdict.errorKind === 'aborted';
-    const delayMs =
-      verdict.outcome === 'retryable' && (!lastAttempt || aborted)
-        ? aborted
-          ? SHUTDOWN_REQUEUE_DELAY_MS
-          : retryDelay(retry, deps.retry, verdict.retryAfterMs)
-        : undefined;
-    const nextStatus: DeliveryStatus =
-      verdict.outcome === 'succeeded' ? 'succeeded' : delayMs === undefined ? 'failed' : 'pending';
-
-    const recorded = await deps.recorder.recordAttempt({
-      deliveryId: data.deliveryId,
-      endpointId: data.endpointId,
-      attemptNumber,
-      trigger,
-      result,
-      verdict,
-      status: nextStatus,
-      nextAttemptAt: delayMs === undefined ? null : new Date(Date.now() + delayMs),
-    });
-    if (recorded.endpointDisabled) {
-      deps.endpoints.forget(data.endpointId);
-      await deps.onEndpointChanged(data.endpointId);
-      log.warn('endpoint disabled');
+    // Isolation: a slow or dead endpoint must not hold this worker's slots.
+    if (!deps.limiter.tryAcquire(endpoint.id)) {
+      return postpone(job, token, Date.now() + IN_FLIGHT_REQUEUE_MS * (1 + Math.random()));
     }
-    log.info(
-      {
-        attempt: attemptNumber,
-        statusCode: result.statusCode,
-        outcome: verdict.outcome,
-        next: nextStatus,
-        ms: result.durationMs,
-      },
-      verdict.errorMessage ?? 'delivered',
-    );
+    try {
+      const decision = await breakerCheck(endpoint.id, log);
+      if (decision.kind === 'open') {
+        log.debug({ retryAt: decision.retryAt }, 'circuit open; delivery postponed');
+        return await postpone(job, token, decision.retryAt + Math.random() * 1_000);
+      }
 
-    switch (verdict.outcome) {
-      case 'succeeded':
-        return 'succeeded';
-      case 'permanent':
-        throw new UnrecoverableError(verdict.errorMessage ?? 'permanent failure');
-      case 'retryable':
-        if (aborted && token !== undefined) {
-          // Shutdown: hand the job back without spending one of its attempts.
-          await job.moveToDelayed(Date.now() + SHUTDOWN_REQUEUE_DELAY_MS, token);
-          throw new DelayedError();
-        }
-        if (delayMs === undefined)
-          throw new UnrecoverableError(verdict.errorMessage ?? 'retries exhausted');
-        throw new RetryableDeliveryError(verdict.errorMessage ?? 'attempt failed', delayMs);
+      // Numbered across the delivery's whole life, resends included.
+      const attemptNumber = state.attemptCount + 1;
+      const { result, verdict } = await attempt(data, endpoint, attemptNumber, signal);
+      const retry = job.attemptsMade + 1;
+      const lastAttempt = retry >= (job.opts.attempts ?? 1);
+      const aborted = verdict.errorKind === 'aborted';
+      const delayMs =
+        verdict.outcome === 'retryable' && (!lastAttempt || aborted)
+          ? aborted
+            ? SHUTDOWN_REQUEUE_DELAY_MS
+            : retryDelay(retry, deps.retry, verdict.retryAfterMs)
+          : undefined;
+      const nextStatus: DeliveryStatus =
+        verdict.outcome === 'succeeded'
+          ? 'succeeded'
+          : delayMs === undefined
+            ? 'failed'
+            : 'pending';
+
+      const recorded = await deps.recorder.recordAttempt({
+        deliveryId: data.deliveryId,
+        endpointId: data.endpointId,
+        attemptNumber,
+        trigger,
+        result,
+        verdict,
+        status: nextStatus,
+        nextAttemptAt: delayMs === undefined ? null : new Date(Date.now() + delayMs),
+      });
+      // Our own shutdown and our own URL policy say nothing about the endpoint's health.
+      if (!aborted && verdict.errorKind !== 'refused_url') {
+        await deps.breaker
+          .record(endpoint.id, decision, verdict.outcome === 'succeeded')
+          .catch((error: unknown) => {
+            log.warn({ err: String(error) }, 'could not update the circuit breaker');
+          });
+      }
+      if (recorded.endpointDisabled) {
+        deps.endpoints.forget(data.endpointId);
+        await deps.onEndpointChanged(data.endpointId);
+        log.warn('endpoint disabled');
+      }
+      log.info(
+        {
+          attempt: attemptNumber,
+          statusCode: result.statusCode,
+          outcome: verdict.outcome,
+          next: nextStatus,
+          ms: result.durationMs,
+        },
+        verdict.errorMessage ?? 'delivered',
+      );
+
+      switch (verdict.outcome) {
+        case 'succeeded':
+          return 'succeeded';
+        case 'permanent':
+          throw new UnrecoverableError(verdict.errorMessage ?? 'permanent failure');
+        case 'retryable':
+          if (aborted) return await postpone(job, token, Date.now() + SHUTDOWN_REQUEUE_DELAY_MS);
+          if (delayMs === undefined)
+            throw new UnrecoverableError(verdict.errorMessage ?? 'retries exhausted');
+          throw new RetryableDeliveryError(verdict.errorMessage ?? 'attempt failed', delayMs);
+      }
+    } finally {
+      deps.limiter.release(endpoint.id);
     }
   };
 }

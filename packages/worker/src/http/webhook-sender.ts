@@ -4,6 +4,7 @@ import type { Readable } from 'node:stream';
 import type { AddressGuard } from '@letta-webhooks/shared';
 import axios, { AxiosError, type AxiosInstance } from 'axios';
 import type { HttpAttemptResult } from './attempt-result.js';
+import { CONNECT_TIMEOUT_CODE, limitConnectTime } from './connect-timeout.js';
 import { REFUSED_ADDRESS_CODE, guardedLookup } from './guarded-lookup.js';
 
 /** Options of {@link WebhookSender}. */
@@ -11,6 +12,8 @@ export interface WebhookSenderOptions {
   readonly guard: AddressGuard;
   /** Hard deadline of one request, from connect to the last body byte read. */
   readonly timeoutMs: number;
+  /** Deadline for setting up a new connection (TCP, and TLS for https). */
+  readonly connectTimeoutMs: number;
   /** Bytes of the response body to keep. */
   readonly excerptBytes: number;
   /** Open sockets per host per agent. Default 64. */
@@ -43,6 +46,8 @@ export class WebhookSender {
     const agentOptions = { keepAlive: true, maxSockets: options.maxSocketsPerHost ?? 64, lookup };
     const httpAgent = new http.Agent(agentOptions);
     const httpsAgent = new https.Agent(agentOptions);
+    limitConnectTime(httpAgent, options.connectTimeoutMs);
+    limitConnectTime(httpsAgent, options.connectTimeoutMs);
     this.#agents = [httpAgent, httpsAgent];
     this.#timeoutMs = options.timeoutMs;
     this.#excerptBytes = options.excerptBytes;
@@ -171,6 +176,7 @@ function describeError(
     case 'EAI_FAIL':
     case 'EAI_NODATA':
       return { kind: 'dns', message };
+    case CONNECT_TIMEOUT_CODE:
     case 'ETIMEDOUT':
     case 'ECONNABORTED':
       return { kind: 'timeout', message };
