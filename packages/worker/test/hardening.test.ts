@@ -1,0 +1,295 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { gzipSync } from 'node:zlib';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
+import { createProducer, type Producer } from '@letta-webhooks/producer';
+import { DELIVERY_JOB_NAME, EXAMPLE_EVENT_DATA, type Settings } from '@letta-webhooks/shared';
+import { Queue } from 'bullmq';
+import { createTestContext, waitFor, type TestContext } from '../../../test/support/harness.js';
+import { startReceiver, type Receiver } from '../../../test/support/receiver.js';
+import { createWorker, type WebhookWorker } from '../src/index.js';
+
+let ctx: TestContext;
+let producer: Producer;
+let receiver: Receiver;
+let queue: Queue;
+const workers: WebhookWorker[] = [];
+const cleanups: (() => Promise<void> | void)[] = [];
+
+beforeAll(async () => {
+  ctx = await createTestContext();
+  producer = createProducer({ settings: ctx.settings, organizationId: 'org-a' });
+  receiver = await startReceiver();
+  queue = new Queue(ctx.settings.queueName, {
+    connection: ctx.redis,
+    prefix: ctx.settings.queuePrefix,
+  });
+});
+
+afterEach(async () => {
+  await Promise.all(workers.splice(0).map((w) => w.close()));
+  for (const cleanup of cleanups.splice(0)) await cleanup();
+  receiver.respond(() => ({ status: 200, body: 'ok' }));
+});
+
+afterAll(async () => {
+  await queue.close();
+  await producer.close();
+  await receiver.close();
+  await ctx.cleanup();
+});
+
+function startWorker(settings: Settings = ctx.settings): WebhookWorker {
+  const worker = createWorker({ settings });
+  workers.push(worker);
+  return worker;
+}
+
+async function endpointAt(url: string, agentId: string) {
+  return producer.createEndpoint({ url, organizationId: 'org-a', agentId, eventTypes: ['*'] });
+}
+
+const step = EXAMPLE_EVENT_DATA['agent.step.completed'];
+
+async function publish(agentId: string, settings?: Settings): Promise<string> {
+  const via = settings ? createProducer({ settings }) : producer;
+  try {
+    const result = await via.publishEvent(agentId, 'agent.step.completed', step, {
+      organizationId: 'org-a',
+    });
+    return result.deliveries[0]?.deliveryId ?? '';
+  } finally {
+    if (via !== producer) await via.close();
+  }
+}
+
+function settled(deliveryId: string) {
+  return waitFor(
+    async () => {
+      const row = await producer.getDelivery(deliveryId);
+      return row && row.status !== 'pending' ? row : undefined;
+    },
+    { what: `delivery ${deliveryId} to settle`, timeoutMs: 20_000 },
+  );
+}
+
+async function rawServer(handler: Parameters<typeof createServer>[1]): Promise<string> {
+  const server: Server = createServer(handler);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  cleanups.push(
+    () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => {
+          resolve();
+        });
+      }),
+  );
+  return `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
+}
+
+describe('status contract', () => {
+  it('503 with an HTTP-date Retry-After: retried no sooner than asked', async () => {
+    const endpoint = await endpointAt(receiver.url('/busy-date'), 'agent-503');
+    receiver.respond((req, index) =>
+      req.path === '/busy-date' && index === 0
+        ? { status: 503, headers: { 'Retry-After': new Date(Date.now() + 2_000).toUTCString() } }
+        : { status: 200 },
+    );
+    startWorker();
+    const row = await settled(await publish('agent-503'));
+    expect(row).toMatchObject({ status: 'succeeded', attemptCount: 2 });
+    const [first, second] = receiver.requestsTo('/busy-date');
+    // HTTP dates have one-second resolution.
+    expect((second?.receivedAt ?? 0) - (first?.receivedAt ?? 0)).toBeGreaterThanOrEqual(900);
+    expect(endpoint.id).toMatch(/^ep_/);
+  });
+
+  it('a refused connection is retried and recorded', async () => {
+    const closed = await rawServer(() => undefined);
+    const port = new URL(closed).port;
+    for (const cleanup of cleanups.splice(0)) await cleanup();
+    await endpointAt(`http://127.0.0.1:${port}/`, 'agent-refused');
+    const settings = ctx.withSettings({ WEBHOOK_MAX_ATTEMPTS: '2' });
+    startWorker(settings);
+    const row = await settled(await publish('agent-refused', settings));
+    expect(row).toMatchObject({ status: 'failed', attemptCount: 2 });
+    expect(row.attempts.map((a) => [a.errorKind, a.outcome])).toEqual([
+      ['connection', 'retryable'],
+      ['connection', 'retryable'],
+    ]);
+    expect(row.attempts[0]?.errorMessage).toMatch(/ECONNREFUSED/);
+  });
+});
+
+describe('limits', () => {
+  it('enforces the connect timeout separately from the request deadline', async () => {
+    // A listener whose accept queue is full: the kernel drops the SYN, so connect hangs.
+    const python: ChildProcess = spawn('python3', [
+      '-c',
+      [
+        'import socket, time',
+        "s = socket.socket(); s.bind(('127.0.0.1', 0)); s.listen(0)",
+        'port = s.getsockname()[1]',
+        'fill = []',
+        'for _ in range(4):',
+        '    c = socket.socket(); c.setblocking(False)',
+        "    try: c.connect(('127.0.0.1', port))",
+        '    except BlockingIOError: pass',
+        '    fill.append(c)',
+        'print(port, flush=True)',
+        'time.sleep(60)',
+      ].join('\n'),
+    ]);
+    cleanups.push(() => {
+      python.kill();
+    });
+    const port = await new Promise<string>((resolve) =>
+      python.stdout?.once('data', (chunk: Buffer) => {
+        resolve(chunk.toString().trim());
+      }),
+    );
+    await endpointAt(`http://127.0.0.1:${port}/`, 'agent-syn');
+    const settings = ctx.withSettings({
+      WEBHOOK_CONNECT_TIMEOUT_MS: '300',
+      WEBHOOK_REQUEST_TIMEOUT_MS: '5000',
+      WEBHOOK_MAX_ATTEMPTS: '1',
+    });
+    startWorker(settings);
+    const row = await settled(await publish('agent-syn', settings));
+    const [attempt] = row.attempts;
+    expect(attempt).toMatchObject({
+      errorKind: 'timeout',
+      errorMessage: expect.stringMatching(/connect timed out after 300 ms/),
+    });
+    expect(attempt?.durationMs).toBeGreaterThanOrEqual(290);
+    expect(attempt?.durationMs).toBeLessThan(2_000);
+  });
+
+  it('caps the stored response after decompression, flagged as truncated', async () => {
+    const url = await rawServer((_req, res) => {
+      res.writeHead(200, { 'Content-Encoding': 'gzip', 'Content-Type': 'text/plain' });
+      res.end(gzipSync(Buffer.alloc(200_000, 'a')));
+    });
+    await endpointAt(url, 'agent-gzip');
+    startWorker(ctx.withSettings({ WEBHOOK_RESPONSE_EXCERPT_BYTES: '1000' }));
+    const row = await settled(await publish('agent-gzip'));
+    expect(row.status).toBe('succeeded');
+    expect(row.attempts[0]?.responseExcerpt).toBe('a'.repeat(1000));
+    expect(row.attempts[0]?.responseTruncated).toBe(true);
+  });
+
+  it('stops reading a receiver that streams an endless body', async () => {
+    const url = await rawServer((_req, res) => {
+      res.writeHead(200);
+      const timer = setInterval(() => res.write(Buffer.alloc(16_384, 'z')), 5);
+      res.on('close', () => {
+        clearInterval(timer);
+      });
+    });
+    await endpointAt(url, 'agent-endless');
+    startWorker(
+      ctx.withSettings({
+        WEBHOOK_RESPONSE_EXCERPT_BYTES: '4096',
+        WEBHOOK_REQUEST_TIMEOUT_MS: '10000',
+      }),
+    );
+    const row = await settled(await publish('agent-endless'));
+    expect(row.status).toBe('succeeded');
+    expect(row.attempts[0]).toMatchObject({ responseTruncated: true, statusCode: 200 });
+    expect(row.attempts[0]?.responseExcerpt).toHaveLength(4096);
+    expect(row.attempts[0]?.durationMs).toBeLessThan(2_000);
+  });
+});
+
+describe('bad jobs', () => {
+  it('fails malformed job data without retrying, and keeps delivering', async () => {
+    await endpointAt(receiver.url('/after-bad'), 'agent-bad-job');
+    startWorker();
+    const bad = await queue.add(
+      DELIVERY_JOB_NAME,
+      { deliveryId: 'dlv_x', body: 42 },
+      { attempts: 5 },
+    );
+    const badJobs = [bad];
+    badJobs.push(await queue.add(DELIVERY_JOB_NAME, 'not even an object', { attempts: 5 }));
+    for (const job of badJobs) {
+      await waitFor(async () => ((await job.getState()) === 'failed' ? true : undefined), {
+        what: 'the bad job to fail',
+      });
+      const fresh = await queue.getJob(job.id ?? '');
+      expect(fresh?.attemptsMade).toBe(1);
+      expect(fresh?.failedReason).toBe('malformed delivery job data');
+    }
+    expect(await settled(await publish('agent-bad-job'))).toMatchObject({ status: 'succeeded' });
+  });
+});
+
+describe('per-endpoint isolation', () => {
+  it('keeps healthy deliveries flowing while another endpoint hangs until timeout', async () => {
+    await endpointAt(receiver.url('/hangs'), 'agent-hang');
+    await endpointAt(receiver.url('/healthy'), 'agent-healthy');
+    receiver.respond((req) => (req.path === '/hangs' ? 'hang' : { status: 200 }));
+    const settings = ctx.withSettings({
+      WEBHOOK_WORKER_CONCURRENCY: '4',
+      WEBHOOK_ENDPOINT_MAX_IN_FLIGHT: '1',
+      WEBHOOK_REQUEST_TIMEOUT_MS: '3000',
+      WEBHOOK_MAX_ATTEMPTS: '1',
+    });
+    // The hanging endpoint's deliveries are queued first, so without isolation they would take every slot.
+    const hanging = [];
+    for (let i = 0; i < 12; i++) hanging.push(await publish('agent-hang', settings));
+    const healthy = [];
+    for (let i = 0; i < 60; i++) healthy.push(await publish('agent-healthy', settings));
+    const started = Date.now();
+    startWorker(settings);
+    for (const id of healthy) expect((await settled(id)).status).toBe('succeeded');
+    const healthyDone = Date.now() - started;
+    // All sixty arrive before the first hanging request has even timed out (3 s).
+    expect(healthyDone).toBeLessThan(3_000);
+    expect(receiver.requestsTo('/hangs').length).toBe(1);
+    const timedOut = await ctx.db
+      .selectFrom('webhook_attempts')
+      .innerJoin('webhook_deliveries', 'webhook_deliveries.id', 'webhook_attempts.delivery_id')
+      .select('webhook_attempts.id')
+      .where('webhook_deliveries.agent_id', '=', 'agent-hang')
+      .execute();
+    expect(timedOut).toEqual([]);
+  });
+
+  it('opens the circuit after consecutive failures, postpones deliveries without spending attempts, and closes on a good probe', async () => {
+    const endpoint = await endpointAt(receiver.url('/flapping'), 'agent-breaker');
+    receiver.respond((req) => (req.path === '/flapping' ? { status: 500 } : { status: 200 }));
+    const settings = ctx.withSettings({
+      WEBHOOK_BREAKER_THRESHOLD: '3',
+      WEBHOOK_BREAKER_COOLDOWN_MS: '1500',
+      WEBHOOK_MAX_ATTEMPTS: '1',
+      WEBHOOK_WORKER_CONCURRENCY: '1',
+    });
+    startWorker(settings);
+    const failing = [];
+    for (let i = 0; i < 3; i++) failing.push(await publish('agent-breaker', settings));
+    for (const id of failing) expect((await settled(id)).status).toBe('failed');
+    const breakerKeys = [`${settings.queuePrefix}:breaker:${endpoint.id}`];
+    expect(Number(await ctx.redis.hget(breakerKeys[0] ?? '', 'open_until'))).toBeGreaterThan(
+      Date.now(),
+    );
+
+    // While open, new deliveries wait: nothing reaches the receiver.
+    receiver.respond(() => ({ status: 200 }));
+    const waiting = [];
+    for (let i = 0; i < 5; i++) waiting.push(await publish('agent-breaker', settings));
+    await waitFor(async () => ((await queue.getDelayedCount()) >= 5 ? true : undefined), {
+      what: 'postponed jobs',
+    });
+    expect(receiver.requestsTo('/flapping')).toHaveLength(3);
+
+    // After the cooldown one probe goes through, succeeds, and the rest follow, each on its first attempt.
+    for (const id of waiting) {
+      const row = await settled(id);
+      expect(row).toMatchObject({ status: 'succeeded', attemptCount: 1 });
+    }
+    expect(await ctx.redis.exists(breakerKeys[0] ?? '')).toBe(0);
+  });
+});
