@@ -1,4 +1,4 @@
-import { generateSecret, newId, type Database } from '@letta-webhooks/shared';
+import { generateSecret, newId, type Database, type SecretCipher } from '@letta-webhooks/shared';
 import { sql, type Kysely } from 'kysely';
 
 /**
@@ -9,17 +9,24 @@ import { sql, type Kysely } from 'kysely';
  */
 export class CallbackRegistry {
   readonly #db: Kysely<Database>;
+  readonly #cipher: SecretCipher;
   readonly #endpointIds = new Map<string, string>();
 
-  constructor(db: Kysely<Database>) {
+  constructor(db: Kysely<Database>, cipher: SecretCipher) {
     this.#db = db;
+    this.#cipher = cipher;
   }
 
   /** The organization's callback signing secret, created on first use. */
   async secret(organizationId: string): Promise<string> {
+    return this.#cipher.open(await this.#stored(organizationId));
+  }
+
+  // The secret as stored (sealed when encryption is on).
+  async #stored(organizationId: string): Promise<string> {
     await this.#db
       .insertInto('webhook_organization_secrets')
-      .values({ organization_id: organizationId, secret: generateSecret() })
+      .values({ organization_id: organizationId, secret: this.#cipher.seal(generateSecret()) })
       .onConflict((oc) => oc.column('organization_id').doNothing())
       .execute();
     const row = await this.#db
@@ -35,7 +42,7 @@ export class CallbackRegistry {
     const key = `${organizationId}\u0000${url}`;
     const cached = this.#endpointIds.get(key);
     if (cached !== undefined) return cached;
-    const secret = await this.secret(organizationId);
+    const secret = await this.#stored(organizationId);
     const row = await this.#db
       .insertInto('webhook_endpoints')
       .values({

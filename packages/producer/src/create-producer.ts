@@ -1,6 +1,7 @@
 import {
   AddressGuard,
   EndpointChangeBus,
+  SecretCipher,
   WebhookError,
   createDb,
   createRedis,
@@ -39,6 +40,7 @@ import {
   type PublishResult,
 } from './publish-event.js';
 import { Replayer, type QueuedJob, type RecoverOptions } from './replay.js';
+import { resealSecrets } from './reseal-secrets.js';
 
 /** Options of {@link createProducer}. */
 export interface ProducerOptions {
@@ -99,6 +101,11 @@ export interface Producer {
   replayEvent(eventId: string): Promise<PublishResult>;
   /** The secret an organization's callback deliveries are signed with. */
   getCallbackSecret(organizationId: string): Promise<string>;
+  /**
+   * Re-encrypts every stored secret not sealed with the current key (after
+   * adding a key, or switching encryption on); returns how many it rewrote.
+   */
+  resealSecrets(): Promise<{ resealed: number }>;
   /** Closes the Redis connections and the pg pool. */
   close(): Promise<void>;
 }
@@ -148,7 +155,8 @@ export function createProducer(options: ProducerOptions = {}): Producer {
     resolver.invalidate();
   });
   subscribed.catch(() => undefined);
-  const endpoints = new EndpointStore(db, guard, {
+  const cipher = new SecretCipher(settings.secretEncryptionKeys);
+  const endpoints = new EndpointStore(db, guard, cipher, {
     changed: async (endpointId) => {
       resolver.invalidate();
       await changes.announce(endpointId);
@@ -160,7 +168,7 @@ export function createProducer(options: ProducerOptions = {}): Producer {
   });
   const log = new DeliveryLog(db);
   const replayer = new Replayer(db, enqueue, resolver);
-  const callbacks = new CallbackRegistry(db);
+  const callbacks = new CallbackRegistry(db, cipher);
   const defaults: PublishOptions =
     options.organizationId === undefined ? {} : { organizationId: options.organizationId };
   let closed = false;
@@ -226,6 +234,11 @@ export function createProducer(options: ProducerOptions = {}): Producer {
     recoverEndpoint: (id, recover) => replayer.recover(id, recover),
     replayEvent: (eventId) => replayer.replayEvent(eventId),
     getCallbackSecret: (organizationId) => callbacks.secret(organizationId),
+    async resealSecrets() {
+      const resealed = await resealSecrets(db, cipher);
+      if (resealed > 0) await changes.announce('*');
+      return { resealed };
+    },
     async close() {
       if (closed) return;
       closed = true;

@@ -8,6 +8,7 @@ import {
   type Database,
   type EndpointRow,
   type PreviousSecret,
+  type SecretCipher,
 } from '@letta-webhooks/shared';
 import { sql, type Kysely, type Transaction } from 'kysely';
 import { decodeCursor, encodeCursor, type Page } from './cursor.js';
@@ -51,10 +52,17 @@ export class EndpointStore {
   readonly #db: Kysely<Database>;
   readonly #guard: AddressGuard;
   readonly #hooks: EndpointStoreHooks;
+  readonly #cipher: SecretCipher;
 
-  constructor(db: Kysely<Database>, guard: AddressGuard, hooks: EndpointStoreHooks) {
+  constructor(
+    db: Kysely<Database>,
+    guard: AddressGuard,
+    cipher: SecretCipher,
+    hooks: EndpointStoreHooks,
+  ) {
     this.#db = db;
     this.#guard = guard;
+    this.#cipher = cipher;
     this.#hooks = hooks;
   }
 
@@ -72,7 +80,7 @@ export class EndpointStore {
         url: parsed.url,
         description: parsed.description ?? '',
         event_types: parsed.eventTypes,
-        secret,
+        secret: this.#cipher.seal(secret),
         metadata: parsed.metadata ?? {},
         disabled_reason: null,
         disabled_at: null,
@@ -95,7 +103,7 @@ export class EndpointStore {
 
   /** An endpoint's current secret, for showing to its owner. */
   async secret(id: string): Promise<string> {
-    return (await this.#required(this.#db, id)).secret;
+    return this.#cipher.open((await this.#required(this.#db, id)).secret);
   }
 
   /** How an endpoint has been doing: last success, failures, why it is disabled. */
@@ -210,7 +218,7 @@ export class EndpointStore {
       return trx
         .updateTable('webhook_endpoints')
         .set({
-          secret,
+          secret: this.#cipher.seal(secret),
           previous_secrets: sql<PreviousSecret[]>`${JSON.stringify(previous)}::jsonb`,
           updated_at: sql<Date>`now()`,
         })

@@ -25,6 +25,8 @@ export { eventTypeFilterSchema, filterMatches, subscribes } from './events/subsc
 
 export { generateSecret, secretKey, secretSchema } from './signing/secret.js';
 export { signWebhook } from './signing/sign.js';
+export { SecretCipher } from './signing/secret-cipher.js';
+export type { SecretKey } from './signing/secret-cipher.js';
 export type { SignInput, Signatures } from './signing/sign.js';
 export { verifyWebhook } from './signing/verify-webhook.js';
 export type { VerifyOptions, WebhookHeaders } from './signing/verify-webhook.js';

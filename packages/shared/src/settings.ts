@@ -17,6 +17,30 @@ const cidr = z.string().refine(
   { error: 'must be an IPv4 or IPv6 address or CIDR, e.g. 127.0.0.0/8' },
 );
 
+const encryptionKeys = z
+  .string()
+  .transform((value) =>
+    value
+      .split(',')
+      .map((part) => part.trim())
+      .filter((part) => part !== ''),
+  )
+  .pipe(
+    z.array(
+      z
+        .string()
+        .regex(
+          /^[A-Za-z0-9_-]{1,32}:[A-Za-z0-9+/]{43}=$/,
+          'must be keyId:base64 of 32 bytes (e.g. k1:$(openssl rand -base64 32))',
+        )
+        .transform((entry) => {
+          const [id = '', key = ''] = entry.split(':');
+          return { id, key: Buffer.from(key, 'base64') };
+        }),
+    ),
+  )
+  .refine((keys) => new Set(keys.map((k) => k.id)).size === keys.length, 'key ids must be unique');
+
 const cidrList = z
   .string()
   .transform((value) =>
@@ -74,6 +98,11 @@ export const settingsSchema = z
     WEBHOOK_RESPONSE_EXCERPT_BYTES: int(0, 65_536).default(4_096),
     /** CIDRs exempt from the private-address guard (local development and tests only). */
     WEBHOOK_ALLOWED_CIDRS: cidrList.default([]),
+    /**
+     * Keys that encrypt endpoint secrets at rest (AES-256-GCM), as comma-separated
+     * `keyId:base64key`; the first encrypts, all decrypt. Empty: stored unencrypted.
+     */
+    WEBHOOK_SECRET_ENCRYPTION_KEYS: encryptionKeys.default([]),
     /** Refuse plain-http endpoint URLs. */
     WEBHOOK_HTTPS_ONLY: z
       .enum(['true', 'false', '1', '0'])
@@ -122,6 +151,7 @@ export const settingsSchema = z
     responseExcerptBytes: env.WEBHOOK_RESPONSE_EXCERPT_BYTES,
     allowedCidrs: env.WEBHOOK_ALLOWED_CIDRS,
     httpsOnly: env.WEBHOOK_HTTPS_ONLY,
+    secretEncryptionKeys: env.WEBHOOK_SECRET_ENCRYPTION_KEYS,
     endpointCacheTtlMs: env.WEBHOOK_ENDPOINT_CACHE_TTL_MS,
     shutdownTimeoutMs: env.WEBHOOK_SHUTDOWN_TIMEOUT_MS,
     lockDurationMs: env.WEBHOOK_LOCK_DURATION_MS,

@@ -3,6 +3,7 @@ import {
   BACKOFF_TYPE,
   createDb,
   EndpointChangeBus,
+  SecretCipher,
   createRedis,
   loadSettings,
   type DeliveryJobData,
@@ -75,7 +76,11 @@ export function createWorker(options: WorkerOptions = {}): WebhookWorker {
     connectTimeoutMs: settings.connectTimeoutMs,
     excerptBytes: settings.responseExcerptBytes,
   });
-  const endpoints = new EndpointCache(db, settings.endpointCacheTtlMs);
+  const endpoints = new EndpointCache(
+    db,
+    settings.endpointCacheTtlMs,
+    new SecretCipher(settings.secretEncryptionKeys),
+  );
   const changes = new EndpointChangeBus(redis, settings.queuePrefix);
   changes
     .subscribe((endpointId) => {

@@ -1,4 +1,4 @@
-import type { Database, PreviousSecret } from '@letta-webhooks/shared';
+import type { Database, PreviousSecret, SecretCipher } from '@letta-webhooks/shared';
 import type { Kysely } from 'kysely';
 
 /** What a worker needs of an endpoint to deliver to it. Holds secrets: never log it. */
@@ -29,14 +29,16 @@ const MAX_ENTRIES = 10_000;
 export class EndpointCache {
   readonly #db: Kysely<Database>;
   readonly #ttlMs: number;
+  readonly #cipher: SecretCipher;
   readonly #entries = new Map<
     string,
     { expiresAt: number; endpoint: Promise<LoadedEndpoint | undefined> }
   >();
 
-  constructor(db: Kysely<Database>, ttlMs: number) {
+  constructor(db: Kysely<Database>, ttlMs: number, cipher: SecretCipher) {
     this.#db = db;
     this.#ttlMs = ttlMs;
+    this.#cipher = cipher;
   }
 
   /** The endpoint, or undefined when no row exists. */
@@ -93,8 +95,8 @@ export class EndpointCache {
     return {
       id: row.id,
       url: row.url,
-      secret: row.secret,
-      previous: row.previous_secrets,
+      secret: this.#cipher.open(row.secret),
+      previous: row.previous_secrets.map((p) => ({ ...p, secret: this.#cipher.open(p.secret) })),
       blockedReason,
     };
   }

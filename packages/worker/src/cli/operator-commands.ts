@@ -316,6 +316,19 @@ export function addOperatorCommands(program: Command, output: () => Output): voi
     );
 
   program
+    .command('secrets')
+    .description('encryption of secrets at rest')
+    .command('reseal')
+    .description(
+      're-encrypt every stored secret with the current key of WEBHOOK_SECRET_ENCRYPTION_KEYS',
+    )
+    .action(() =>
+      run(async (producer, out) => {
+        const result = await producer.resealSecrets();
+        show(out, result, () => `${result.resealed} rows re-encrypted`);
+      }),
+    );
+  program
     .command('resend <deliveryId>')
     .description('send one delivery again (same event id and body, fresh signature)')
     .action((deliveryId: string) =>

@@ -1,0 +1,112 @@
+import { randomBytes } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { createProducer } from '@letta-webhooks/producer';
+import { EXAMPLE_EVENT_DATA, verifyWebhook } from '@letta-webhooks/shared';
+import { createTestContext, waitFor, type TestContext } from '../../../test/support/harness.js';
+import { startReceiver, type Receiver } from '../../../test/support/receiver.js';
+import { createWorker } from '../src/index.js';
+
+const k1 = `k1:${randomBytes(32).toString('base64')}`;
+const k2 = `k2:${randomBytes(32).toString('base64')}`;
+
+let ctx: TestContext;
+let receiver: Receiver;
+
+beforeAll(async () => {
+  ctx = await createTestContext({ WEBHOOK_SECRET_ENCRYPTION_KEYS: k1 });
+  receiver = await startReceiver();
+});
+
+afterAll(async () => {
+  await receiver.close();
+  await ctx.cleanup();
+});
+
+async function storedSecrets(): Promise<string[]> {
+  const endpoints = await ctx.db
+    .selectFrom('webhook_endpoints')
+    .select(['secret', 'previous_secrets'])
+    .execute();
+  const orgs = await ctx.db.selectFrom('webhook_organization_secrets').select('secret').execute();
+  return [
+    ...endpoints.flatMap((e) => [e.secret, ...e.previous_secrets.map((p) => p.secret)]),
+    ...orgs.map((o) => o.secret),
+  ];
+}
+
+describe('secrets encrypted at rest', () => {
+  it('stores only ciphertext, delivers verifiably, and re-encrypts under a new key', async () => {
+    const producer = createProducer({ settings: ctx.settings, organizationId: 'org-a' });
+    let worker = createWorker({ settings: ctx.settings });
+    try {
+      const endpoint = await producer.createEndpoint({
+        url: receiver.url('/enc'),
+        organizationId: 'org-a',
+        eventTypes: ['*'],
+      });
+      const { secret: rotated } = await producer.rotateEndpointSecret(endpoint.id);
+      const callbackSecret = await producer.getCallbackSecret('org-a');
+      const stored = await storedSecrets();
+      expect(stored).toHaveLength(3);
+      for (const value of stored) expect(value).toMatch(/^enc:v1:k1:/);
+      const everything = JSON.stringify(
+        await ctx.db.selectFrom('webhook_endpoints').selectAll().execute(),
+      );
+      for (const plain of [endpoint.secret, rotated, callbackSecret])
+        expect(everything).not.toContain(plain.slice(6));
+      expect(await producer.getEndpointSecret(endpoint.id)).toBe(rotated);
+
+      const run = EXAMPLE_EVENT_DATA['agent.run.completed'];
+      await producer.publishEvent('agent-1', 'agent.run.completed', run, {
+        callbackUrl: receiver.url('/enc-callback'),
+      });
+      await waitFor(() =>
+        receiver.requestsTo('/enc').length === 1 &&
+        receiver.requestsTo('/enc-callback').length === 1
+          ? true
+          : undefined,
+      );
+      const [request] = receiver.requestsTo('/enc');
+      expect(
+        verifyWebhook(request?.body ?? '', request?.headers ?? {}, endpoint.secret).event_type,
+      ).toBe('agent.run.completed');
+      expect(verifyWebhook(request?.body ?? '', request?.headers ?? {}, rotated).event_type).toBe(
+        'agent.run.completed',
+      );
+      const [callback] = receiver.requestsTo('/enc-callback');
+      expect(
+        verifyWebhook(callback?.body ?? '', callback?.headers ?? {}, callbackSecret).event_type,
+      ).toBe('agent.run.completed');
+
+      // Key rotation: new key first, reseal, then the old key can go.
+      const both = ctx.withSettings({ WEBHOOK_SECRET_ENCRYPTION_KEYS: `${k2},${k1}` });
+      const resealer = createProducer({ settings: both });
+      // The endpoint, the callback endpoint and the organization's callback secret.
+      expect(await resealer.resealSecrets()).toEqual({ resealed: 3 });
+      expect(await resealer.resealSecrets()).toEqual({ resealed: 0 });
+      await resealer.close();
+      for (const value of await storedSecrets()) expect(value).toMatch(/^enc:v1:k2:/);
+
+      await worker.close();
+      const onlyNew = ctx.withSettings({ WEBHOOK_SECRET_ENCRYPTION_KEYS: k2 });
+      worker = createWorker({ settings: onlyNew });
+      const fresh = createProducer({ settings: onlyNew });
+      try {
+        expect(await fresh.getEndpointSecret(endpoint.id)).toBe(rotated);
+        await fresh.publishEvent('agent-1', 'agent.run.completed', run, {
+          organizationId: 'org-a',
+        });
+        await waitFor(() => (receiver.requestsTo('/enc').length === 2 ? true : undefined));
+        const last = receiver.requestsTo('/enc')[1];
+        expect(verifyWebhook(last?.body ?? '', last?.headers ?? {}, rotated).event_type).toBe(
+          'agent.run.completed',
+        );
+      } finally {
+        await fresh.close();
+      }
+    } finally {
+      await worker.close();
+      await producer.close();
+    }
+  });
+});
