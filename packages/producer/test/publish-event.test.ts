@@ -200,6 +200,42 @@ describe('publishEvent', () => {
       );
     });
 
+    it('header injection attempts in ids that become headers or body fields', async () => {
+      const injected = 'agent-1\r\nX-Injected: yes';
+      expect(
+        (await rejection(producer.publishEvent(injected, 'agent.step.completed', step))).field,
+      ).toBe('agentId');
+      expect(
+        (
+          await rejection(
+            producer.publishEvent('agent-1', 'agent.step.completed', step, {
+              organizationId: 'org\nx',
+            }),
+          )
+        ).field,
+      ).toBe('organizationId');
+      expect(
+        (
+          await rejection(
+            producer.publishEvent('agent-1', 'agent.step.completed', step, {
+              eventId: 'evt_a\r\nb',
+            }),
+          )
+        ).field,
+      ).toBe('eventId');
+      expect(
+        (
+          await rejection(
+            producer.publishEvent(
+              'agent-1',
+              'agent.step.completed\r\n' as 'agent.step.completed',
+              step,
+            ),
+          )
+        ).field,
+      ).toBe('eventType');
+    });
+
     it('a body over the size limit', async () => {
       const small = createProducer({
         settings: ctx.withSettings({ WEBHOOK_MAX_PAYLOAD_BYTES: '1024' }),
