@@ -1,6 +1,7 @@
 import {
   AddressGuard,
   EndpointChangeBus,
+  isWebhookError,
   SecretCipher,
   WebhookError,
   createDb,
@@ -66,6 +67,12 @@ export interface Producer {
     data: EventData<T>,
     options?: PublishOptions,
   ): Promise<PublishResult>;
+  /**
+   * Publishes up to 1,000 events in one Redis round trip. Every event is
+   * validated first; one bad event fails the batch (its field named as
+   * `events.N.…`) and nothing is enqueued.
+   */
+  publishEvents(events: readonly BatchEvent[]): Promise<PublishResult[]>;
   /** Registers an endpoint. The result carries its secret, shown this once. */
   createEndpoint(input: CreateEndpointInput): Promise<EndpointWithSecret>;
   /** One endpoint, or undefined. */
@@ -108,6 +115,41 @@ export interface Producer {
   resealSecrets(): Promise<{ resealed: number }>;
   /** Closes the Redis connections and the pg pool. */
   close(): Promise<void>;
+}
+
+/** Most events one `publishEvents` call takes. */
+export const MAX_BATCH = 1_000;
+
+/** One event of a `publishEvents` batch. */
+export interface BatchEvent<T extends EventType = EventType> {
+  readonly agentId: string;
+  readonly eventType: T;
+  readonly data: EventData<T>;
+  readonly options?: PublishOptions;
+}
+
+function resultOf(prepared: {
+  eventId: string;
+  jobs: readonly { data: DeliveryJobData }[];
+}): PublishResult {
+  return {
+    eventId: prepared.eventId,
+    deliveries: prepared.jobs.map((job) => ({
+      deliveryId: job.data.deliveryId,
+      endpointId: job.data.endpointId,
+    })),
+  };
+}
+
+function withFieldPrefix(error: WebhookError, prefix: string): WebhookError {
+  const field = error.field === undefined ? prefix : `${prefix}.${error.field}`;
+  return new WebhookError({
+    code: error.code,
+    field,
+    message: `${prefix}: ${error.message}`,
+    issues: error.issues.map((issue) => ({ ...issue, field: `${prefix}.${issue.field}` })),
+    cause: error,
+  });
 }
 
 function queueError(count: number, error: unknown): WebhookError {
@@ -169,6 +211,47 @@ export function createProducer(options: ProducerOptions = {}): Producer {
   const log = new DeliveryLog(db);
   const replayer = new Replayer(db, enqueue, resolver);
   const callbacks = new CallbackRegistry(db, cipher);
+  async function prepare(
+    agentId: unknown,
+    eventType: unknown,
+    data: unknown,
+    publishOptions: PublishOptions,
+  ) {
+    const event = prepareEvent(
+      agentId,
+      eventType,
+      data,
+      { ...defaults, ...publishOptions },
+      settings.maxPayloadBytes,
+    );
+    if (event.callbackUrl !== undefined) {
+      const refusal = urlRefusal(event.callbackUrl, guard);
+      if (refusal !== undefined) {
+        throw new WebhookError({
+          code: 'INVALID_URL',
+          field: 'callbackUrl',
+          message: `callbackUrl: ${refusal}`,
+        });
+      }
+    }
+    let endpointIds: string[];
+    try {
+      endpointIds = (
+        await resolver.resolve(event.organizationId, event.agentId, event.eventType)
+      ).map((t) => t.id);
+      if (event.callbackUrl !== undefined) {
+        endpointIds.push(await callbacks.endpointFor(event.organizationId, event.callbackUrl));
+      }
+    } catch (error) {
+      throw new WebhookError({
+        code: 'DATABASE_UNAVAILABLE',
+        message: 'could not look up endpoints',
+        cause: error,
+      });
+    }
+    return { eventId: event.eventId, jobs: deliveryJobs(event, endpointIds) };
+  }
+
   const defaults: PublishOptions =
     options.organizationId === undefined ? {} : { organizationId: options.organizationId };
   let closed = false;
@@ -176,47 +259,34 @@ export function createProducer(options: ProducerOptions = {}): Producer {
   return {
     async publishEvent(agentId, eventType, data, publishOptions = {}) {
       if (closed) throw new Error('producer is closed');
-      const event = prepareEvent(
-        agentId,
-        eventType,
-        data,
-        { ...defaults, ...publishOptions },
-        settings.maxPayloadBytes,
-      );
-      if (event.callbackUrl !== undefined) {
-        const refusal = urlRefusal(event.callbackUrl, guard);
-        if (refusal !== undefined) {
-          throw new WebhookError({
-            code: 'INVALID_URL',
-            field: 'callbackUrl',
-            message: `callbackUrl: ${refusal}`,
-          });
-        }
-      }
-      let endpointIds: string[];
-      try {
-        endpointIds = (
-          await resolver.resolve(event.organizationId, event.agentId, event.eventType)
-        ).map((t) => t.id);
-        if (event.callbackUrl !== undefined) {
-          endpointIds.push(await callbacks.endpointFor(event.organizationId, event.callbackUrl));
-        }
-      } catch (error) {
+      const prepared = await prepare(agentId, eventType, data, publishOptions);
+      if (prepared.jobs.length > 0) await enqueue(prepared.jobs);
+      return resultOf(prepared);
+    },
+    async publishEvents(events) {
+      if (closed) throw new Error('producer is closed');
+      const given: unknown = events;
+      if (!Array.isArray(given) || given.length > MAX_BATCH) {
         throw new WebhookError({
-          code: 'DATABASE_UNAVAILABLE',
-          message: 'could not look up endpoints',
-          cause: error,
+          code: 'INVALID_INPUT',
+          field: 'events',
+          message: `events: must be an array of at most ${MAX_BATCH} events`,
         });
       }
-      const jobs = deliveryJobs(event, endpointIds);
+      // Validate everything before enqueuing anything: a bad event fails the whole batch.
+      const prepared = [];
+      for (const [index, event] of events.entries()) {
+        try {
+          prepared.push(
+            await prepare(event.agentId, event.eventType, event.data, event.options ?? {}),
+          );
+        } catch (error) {
+          throw isWebhookError(error) ? withFieldPrefix(error, `events.${index}`) : error;
+        }
+      }
+      const jobs = prepared.flatMap((p) => p.jobs);
       if (jobs.length > 0) await enqueue(jobs);
-      return {
-        eventId: event.eventId,
-        deliveries: jobs.map((job) => ({
-          deliveryId: job.data.deliveryId,
-          endpointId: job.data.endpointId,
-        })),
-      };
+      return prepared.map(resultOf);
     },
     createEndpoint: (input) => endpoints.create(input),
     getEndpoint: (id) => endpoints.get(id),

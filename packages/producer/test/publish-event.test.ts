@@ -360,3 +360,30 @@ describe('endpoints', () => {
     expect((await rejection(producer.deleteEndpoint(created.id))).code).toBe('NOT_FOUND');
   });
 });
+
+describe('publishEvents (batch)', () => {
+  it('publishes many events in one round trip, and a bad one fails the batch naming its index', async () => {
+    await producer.createEndpoint({
+      url: 'http://127.0.0.1:9/hook',
+      organizationId: 'org-a',
+      eventTypes: ['*'],
+    });
+    const batch = Array.from({ length: 50 }, (_, i) => ({
+      agentId: `agent-${i % 5}`,
+      eventType: 'agent.step.completed' as const,
+      data: EXAMPLE_EVENT_DATA['agent.step.completed'],
+    }));
+    const results = await producer.publishEvents(batch);
+    expect(results).toHaveLength(50);
+    expect(new Set(results.map((r) => r.eventId)).size).toBe(50);
+    expect(await queue.count()).toBe(50);
+
+    const bad = [
+      ...batch.slice(0, 3),
+      { ...batch[0], data: { ...EXAMPLE_EVENT_DATA['agent.step.completed'], id: 'nope' } },
+    ];
+    const error = await rejection(producer.publishEvents(bad as typeof batch));
+    expect(error).toMatchObject({ code: 'INVALID_INPUT', field: 'events.3.data.id' });
+    expect(await queue.count()).toBe(50);
+  });
+});
