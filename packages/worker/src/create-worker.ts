@@ -12,7 +12,7 @@ import {
 import { Worker } from 'bullmq';
 import type { Logger } from 'pino';
 import { backoffDelay } from './backoff.js';
-import { DeliveryRecorder } from './delivery-recorder.js';
+import { DeliveryRecorder } from './recording/delivery-recorder.js';
 import { EndpointCache } from './endpoint-cache.js';
 import { WebhookSender } from './http/webhook-sender.js';
 import { CircuitBreaker } from './isolation/circuit-breaker.js';

@@ -11,7 +11,7 @@ import type { Logger } from 'pino';
 import { retryDelay } from './backoff.js';
 import { classifyAttempt, type AttemptVerdict } from './classify-attempt.js';
 import { deliveryHeaders } from './delivery-headers.js';
-import type { DeliveryRecorder } from './delivery-recorder.js';
+import type { DeliveryRecorder } from './recording/delivery-recorder.js';
 import type { DeliveryTarget, EndpointCache } from './endpoint-cache.js';
 import type { HttpAttemptResult } from './http/attempt-result.js';
 import type { WebhookSender } from './http/webhook-sender.js';
@@ -116,14 +116,14 @@ export function createProcessor(deps: ProcessorDeps) {
       return 'dropped';
     }
     const trigger = data.trigger;
-    const state = await deps.recorder.ensureDelivery(data);
+    const state = await deps.recorder.state(data.deliveryId);
     // A re-published event finds its delivery settled; a manual resend sends regardless.
-    if (state.status !== 'pending' && trigger === 'scheduled') {
+    if (state !== undefined && state.status !== 'pending' && trigger === 'scheduled') {
       log.debug({ status: state.status }, 'delivery already settled; nothing sent');
       return state.status;
     }
     if (endpoint.blockedReason !== null) {
-      await deps.recorder.cancel(data.deliveryId, endpoint.blockedReason);
+      await deps.recorder.cancel(data, endpoint.blockedReason);
       log.info({ reason: endpoint.blockedReason }, 'delivery cancelled');
       return 'cancelled';
     }
@@ -140,7 +140,7 @@ export function createProcessor(deps: ProcessorDeps) {
       }
 
       // Numbered across the delivery's whole life, resends included.
-      const attemptNumber = state.attemptCount + 1;
+      const attemptNumber = (state?.attemptCount ?? 0) + 1;
       const { result, verdict } = await attempt(data, endpoint, attemptNumber, signal);
       const retry = job.attemptsMade + 1;
       const lastAttempt = retry >= (job.opts.attempts ?? 1);
@@ -159,8 +159,7 @@ export function createProcessor(deps: ProcessorDeps) {
             : 'pending';
 
       const recorded = await deps.recorder.recordAttempt({
-        deliveryId: data.deliveryId,
-        endpointId: data.endpointId,
+        job: data,
         attemptNumber,
         trigger,
         result,

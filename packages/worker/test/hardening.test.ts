@@ -234,7 +234,8 @@ describe('per-endpoint isolation', () => {
     const settings = ctx.withSettings({
       WEBHOOK_WORKER_CONCURRENCY: '4',
       WEBHOOK_ENDPOINT_MAX_IN_FLIGHT: '1',
-      WEBHOOK_REQUEST_TIMEOUT_MS: '3000',
+      WEBHOOK_REQUEST_TIMEOUT_MS: '10000',
+      WEBHOOK_SHUTDOWN_TIMEOUT_MS: '100',
       WEBHOOK_MAX_ATTEMPTS: '1',
     });
     // The hanging endpoint's deliveries are queued first, so without isolation they would take every slot.
@@ -246,8 +247,8 @@ describe('per-endpoint isolation', () => {
     startWorker(settings);
     for (const id of healthy) expect((await settled(id)).status).toBe('succeeded');
     const healthyDone = Date.now() - started;
-    // All sixty arrive before the first hanging request has even timed out (3 s).
-    expect(healthyDone).toBeLessThan(3_000);
+    // All sixty arrive before the first hanging request has even timed out (10 s).
+    expect(healthyDone).toBeLessThan(10_000);
     expect(receiver.requestsTo('/hangs').length).toBe(1);
     const timedOut = await ctx.db
       .selectFrom('webhook_attempts')
