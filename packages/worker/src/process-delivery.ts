@@ -38,7 +38,9 @@ export type ProcessResult = DeliveryStatus | 'dropped';
 
 // A job aborted by shutdown goes back to the queue this soon, without using up an attempt.
 const SHUTDOWN_REQUEUE_DELAY_MS = 1_000;
-// A job whose endpoint is at its in-flight cap comes back after about this long.
+// A job whose endpoint is at its in-flight cap waits this long for a slot (a
+// fast endpoint frees one in milliseconds), then comes back after about IN_FLIGHT_REQUEUE_MS.
+const IN_FLIGHT_WAIT_MS = 100;
 const IN_FLIGHT_REQUEUE_MS = 250;
 
 /** Hands a job back to BullMQ for later without spending one of its attempts. */
@@ -129,7 +131,7 @@ export function createProcessor(deps: ProcessorDeps) {
     }
 
     // Isolation: a slow or dead endpoint must not hold this worker's slots.
-    if (!deps.limiter.tryAcquire(endpoint.id)) {
+    if (!(await deps.limiter.acquire(endpoint.id, IN_FLIGHT_WAIT_MS))) {
       return postpone(job, token, Date.now() + IN_FLIGHT_REQUEUE_MS * (1 + Math.random()));
     }
     try {

@@ -45,6 +45,8 @@ return failures
 
 // State lives a day past the last failure, then resets itself.
 const STATE_TTL_MS = 86_400_000;
+// A breaker seen closed with no failures is trusted this long without asking Redis again.
+const HEALTHY_CACHE_MS = 1_000;
 
 /**
  * A per-endpoint circuit breaker shared by every worker process through
@@ -55,6 +57,7 @@ const STATE_TTL_MS = 86_400_000;
 export class CircuitBreaker {
   readonly #redis: Redis;
   readonly #options: CircuitBreakerOptions;
+  readonly #healthyUntil = new Map<string, number>();
 
   constructor(redis: Redis, options: CircuitBreakerOptions) {
     this.#redis = redis;
@@ -69,6 +72,7 @@ export class CircuitBreaker {
   /** Whether to send to `endpointId` now. */
   async check(endpointId: string, now: number = Date.now()): Promise<BreakerDecision> {
     if (this.#options.threshold === 0) return { kind: 'closed', failures: 0 };
+    if ((this.#healthyUntil.get(endpointId) ?? 0) > now) return { kind: 'closed', failures: 0 };
     const [state, lock] = this.#keys(endpointId);
     const probeLockMs = this.#options.cooldownMs;
     const result = (await this.#redis.eval(
@@ -83,6 +87,10 @@ export class CircuitBreaker {
     const [kind, value] = result;
     if (kind === 1) return { kind: 'probe' };
     if (kind === 2) return { kind: 'open', retryAt: value ?? now };
+    if ((value ?? 0) === 0) {
+      if (this.#healthyUntil.size > 10_000) this.#healthyUntil.clear();
+      this.#healthyUntil.set(endpointId, now + HEALTHY_CACHE_MS);
+    }
     return { kind: 'closed', failures: value ?? 0 };
   }
 
@@ -100,6 +108,7 @@ export class CircuitBreaker {
       if (decision.kind === 'probe' || decision.failures > 0) await this.#redis.del(state, lock);
       return;
     }
+    this.#healthyUntil.delete(endpointId);
     const probe = decision.kind === 'probe' ? '1' : '0';
     await this.#redis.eval(
       FAILURE,
