@@ -29,7 +29,7 @@ async function main(): Promise<void> {
   }
   if (mode === 'noop') {
     const connection = new Redis(settings.redisUrl, { maxRetriesPerRequest: null });
-    const worker = new Worker(settings.queueName, async () => undefined, {
+    const worker = new Worker(settings.queueName, () => Promise.resolve(), {
       connection,
       prefix: settings.queuePrefix,
       concurrency: settings.concurrency,

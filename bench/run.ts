@@ -74,13 +74,28 @@ function start(
         ask,
         stop: () =>
           new Promise<void>((done) => {
-            if (child.exitCode !== null) return done();
-            child.once('exit', () => done());
+            if (child.exitCode !== null) {
+              done();
+              return;
+            }
+            child.once('exit', () => {
+              done();
+            });
             child.send({ type: 'stop' });
           }),
       });
     });
   });
+}
+
+// BENCH_EXTRA=NAME=value,NAME=value overrides settings for experiments.
+function benchExtra(): Record<string, string> {
+  const extra: Record<string, string> = {};
+  for (const pair of (process.env.BENCH_EXTRA ?? '').split(',')) {
+    const [name, value] = pair.split('=');
+    if (name && value !== undefined) extra[name] = value;
+  }
+  return extra;
 }
 
 function settingsEnv(
@@ -96,7 +111,7 @@ function settingsEnv(
     WEBHOOK_ALLOWED_CIDRS: '127.0.0.0/8',
     DATABASE_POOL_SIZE: '10',
     LOG_LEVEL: 'silent',
-    ...(process.env.BENCH_EXTRA ? Object.fromEntries(process.env.BENCH_EXTRA.split(',').map((kv) => kv.split('='))) : {}),
+    ...benchExtra(),
     ...extra,
   };
 }
