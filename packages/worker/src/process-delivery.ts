@@ -130,82 +130,81 @@ export function createProcessor(deps: ProcessorDeps) {
       return 'cancelled';
     }
 
-    // Isolation: a slow or dead endpoint must not hold this worker's slots.
+    // Isolation: a dead endpoint's deliveries wait out its open breaker off the
+    // worker, and a slow one gets at most its in-flight cap of this worker's slots.
+    const decision = await breakerCheck(endpoint.id, log);
+    if (decision.kind === 'open') {
+      log.debug({ retryAt: decision.retryAt }, 'circuit open; delivery postponed');
+      return postpone(job, token, decision.retryAt + Math.random() * 1_000);
+    }
     if (!(await deps.limiter.acquire(endpoint.id, IN_FLIGHT_WAIT_MS))) {
       return postpone(job, token, Date.now() + IN_FLIGHT_REQUEUE_MS * (1 + Math.random()));
     }
+    // Numbered across the delivery's whole life, resends included.
+    const attemptNumber = (state?.attemptCount ?? 0) + 1;
+    let sent: Awaited<ReturnType<typeof attempt>>;
     try {
-      const decision = await breakerCheck(endpoint.id, log);
-      if (decision.kind === 'open') {
-        log.debug({ retryAt: decision.retryAt }, 'circuit open; delivery postponed');
-        return await postpone(job, token, decision.retryAt + Math.random() * 1_000);
-      }
-
-      // Numbered across the delivery's whole life, resends included.
-      const attemptNumber = (state?.attemptCount ?? 0) + 1;
-      const { result, verdict } = await attempt(data, endpoint, attemptNumber, signal);
-      const retry = job.attemptsMade + 1;
-      const lastAttempt = retry >= (job.opts.attempts ?? 1);
-      const aborted = verdict.errorKind === 'aborted';
-      const delayMs =
-        verdict.outcome === 'retryable' && (!lastAttempt || aborted)
-          ? aborted
-            ? SHUTDOWN_REQUEUE_DELAY_MS
-            : retryDelay(retry, deps.retry, verdict.retryAfterMs)
-          : undefined;
-      const nextStatus: DeliveryStatus =
-        verdict.outcome === 'succeeded'
-          ? 'succeeded'
-          : delayMs === undefined
-            ? 'failed'
-            : 'pending';
-
-      const recorded = await deps.recorder.recordAttempt({
-        job: data,
-        attemptNumber,
-        trigger,
-        result,
-        verdict,
-        status: nextStatus,
-        nextAttemptAt: delayMs === undefined ? null : new Date(Date.now() + delayMs),
-      });
-      // Our own shutdown and our own URL policy say nothing about the endpoint's health.
-      if (!aborted && verdict.errorKind !== 'refused_url') {
-        await deps.breaker
-          .record(endpoint.id, decision, verdict.outcome === 'succeeded')
-          .catch((error: unknown) => {
-            log.warn({ err: String(error) }, 'could not update the circuit breaker');
-          });
-      }
-      if (recorded.endpointDisabled) {
-        deps.endpoints.forget(data.endpointId);
-        await deps.onEndpointChanged(data.endpointId);
-        log.warn('endpoint disabled');
-      }
-      log.info(
-        {
-          attempt: attemptNumber,
-          statusCode: result.statusCode,
-          outcome: verdict.outcome,
-          next: nextStatus,
-          ms: result.durationMs,
-        },
-        verdict.errorMessage ?? 'delivered',
-      );
-
-      switch (verdict.outcome) {
-        case 'succeeded':
-          return 'succeeded';
-        case 'permanent':
-          throw new UnrecoverableError(verdict.errorMessage ?? 'permanent failure');
-        case 'retryable':
-          if (aborted) return await postpone(job, token, Date.now() + SHUTDOWN_REQUEUE_DELAY_MS);
-          if (delayMs === undefined)
-            throw new UnrecoverableError(verdict.errorMessage ?? 'retries exhausted');
-          throw new RetryableDeliveryError(verdict.errorMessage ?? 'attempt failed', delayMs);
-      }
+      sent = await attempt(data, endpoint, attemptNumber, signal);
     } finally {
+      // The cap guards the HTTP exchange; recording happens outside it.
       deps.limiter.release(endpoint.id);
+    }
+    const { result, verdict } = sent;
+    const retry = job.attemptsMade + 1;
+    const lastAttempt = retry >= (job.opts.attempts ?? 1);
+    const aborted = verdict.errorKind === 'aborted';
+    const delayMs =
+      verdict.outcome === 'retryable' && (!lastAttempt || aborted)
+        ? aborted
+          ? SHUTDOWN_REQUEUE_DELAY_MS
+          : retryDelay(retry, deps.retry, verdict.retryAfterMs)
+        : undefined;
+    const nextStatus: DeliveryStatus =
+      verdict.outcome === 'succeeded' ? 'succeeded' : delayMs === undefined ? 'failed' : 'pending';
+
+    const recorded = await deps.recorder.recordAttempt({
+      job: data,
+      attemptNumber,
+      trigger,
+      result,
+      verdict,
+      status: nextStatus,
+      nextAttemptAt: delayMs === undefined ? null : new Date(Date.now() + delayMs),
+    });
+    // Our own shutdown and our own URL policy say nothing about the endpoint's health.
+    if (!aborted && verdict.errorKind !== 'refused_url') {
+      await deps.breaker
+        .record(endpoint.id, decision, verdict.outcome === 'succeeded')
+        .catch((error: unknown) => {
+          log.warn({ err: String(error) }, 'could not update the circuit breaker');
+        });
+    }
+    if (recorded.endpointDisabled) {
+      deps.endpoints.forget(data.endpointId);
+      await deps.onEndpointChanged(data.endpointId);
+      log.warn('endpoint disabled');
+    }
+    log.info(
+      {
+        attempt: attemptNumber,
+        statusCode: result.statusCode,
+        outcome: verdict.outcome,
+        next: nextStatus,
+        ms: result.durationMs,
+      },
+      verdict.errorMessage ?? 'delivered',
+    );
+
+    switch (verdict.outcome) {
+      case 'succeeded':
+        return 'succeeded';
+      case 'permanent':
+        throw new UnrecoverableError(verdict.errorMessage ?? 'permanent failure');
+      case 'retryable':
+        if (aborted) return await postpone(job, token, Date.now() + SHUTDOWN_REQUEUE_DELAY_MS);
+        if (delayMs === undefined)
+          throw new UnrecoverableError(verdict.errorMessage ?? 'retries exhausted');
+        throw new RetryableDeliveryError(verdict.errorMessage ?? 'attempt failed', delayMs);
     }
   };
 }
