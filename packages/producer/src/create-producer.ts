@@ -177,13 +177,18 @@ export function createProducer(options: ProducerOptions = {}): Producer {
   queue.on('error', () => undefined);
   const enqueue = async (jobs: readonly QueuedJob[]) => {
     try {
-      await queue.addBulk(
-        jobs.map((job) => ({
-          name: job.name,
-          data: job.data,
-          ...(job.opts ? { opts: job.opts } : {}),
-        })),
-      );
+      const [only] = jobs;
+      // One job (the common fan-out of one): a single script call is cheaper than addBulk's MULTI.
+      if (jobs.length === 1 && only) await queue.add(only.name, only.data, only.opts);
+      else {
+        await queue.addBulk(
+          jobs.map((job) => ({
+            name: job.name,
+            data: job.data,
+            ...(job.opts ? { opts: job.opts } : {}),
+          })),
+        );
+      }
     } catch (error) {
       throw queueError(jobs.length, error);
     }
