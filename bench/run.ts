@@ -111,6 +111,7 @@ function settingsEnv(
     WEBHOOK_ALLOWED_CIDRS: '127.0.0.0/8',
     DATABASE_POOL_SIZE: '10',
     LOG_LEVEL: 'silent',
+    WEBHOOK_ADMIN_PORT: '0',
     ...benchExtra(),
     ...extra,
   };

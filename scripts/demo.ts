@@ -65,6 +65,7 @@ async function main(): Promise<void> {
     WEBHOOK_ALLOWED_CIDRS: '127.0.0.0/8',
     // Retries after half a second rather than ten, so the flaky endpoint recovers quickly.
     WEBHOOK_BACKOFF_BASE_MS: '500',
+    WEBHOOK_ADMIN_PORT: 'off',
     LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn',
   });
   const redis = new Redis(settings.redisUrl);

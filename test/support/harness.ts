@@ -36,6 +36,8 @@ const TEST_DEFAULTS: SettingsEnv = {
   WEBHOOK_WORKER_CONCURRENCY: '8',
   DATABASE_POOL_SIZE: '4',
   LOG_LEVEL: 'silent',
+  // Many workers per test run: no fixed admin port.
+  WEBHOOK_ADMIN_PORT: 'off',
 };
 
 function required(name: string): string {

@@ -15,6 +15,7 @@ import {
   type Settings,
 } from '@letta-webhooks/shared';
 import { Queue } from 'bullmq';
+import { sql } from 'kysely';
 import { CallbackRegistry } from './callbacks.js';
 import type { Page } from './cursor.js';
 import {
@@ -113,8 +114,24 @@ export interface Producer {
    * adding a key, or switching encryption on); returns how many it rewrote.
    */
   resealSecrets(): Promise<{ resealed: number }>;
+  /**
+   * For operators without Prometheus: queue depths now, and the outcomes of
+   * the attempts made in the last `windowSeconds` (default 60).
+   */
+  getStats(windowSeconds?: number): Promise<QueueStats>;
   /** Closes the Redis connections and the pg pool. */
   close(): Promise<void>;
+}
+
+/** Queue depths and recent attempt outcomes (`getStats`). */
+export interface QueueStats {
+  readonly queue: Readonly<Record<string, number>>;
+  readonly windowSeconds: number;
+  readonly attempts: readonly {
+    readonly outcome: string;
+    readonly statusClass: string;
+    readonly count: number;
+  }[];
 }
 
 /** Most events one `publishEvents` call takes. */
@@ -309,6 +326,25 @@ export function createProducer(options: ProducerOptions = {}): Producer {
     recoverEndpoint: (id, recover) => replayer.recover(id, recover),
     replayEvent: (eventId) => replayer.replayEvent(eventId),
     getCallbackSecret: (organizationId) => callbacks.secret(organizationId),
+    async getStats(windowSeconds = 60) {
+      const [queueCounts, attempts] = await Promise.all([
+        queue.getJobCounts('waiting', 'active', 'delayed', 'failed', 'prioritized'),
+        sql<{ outcome: string; status_class: string; n: string }>`
+          SELECT outcome, coalesce((status_code / 100)::text || 'xx', 'none') AS status_class, count(*) AS n
+          FROM webhook_attempts WHERE created_at > now() - ${windowSeconds} * interval '1 second'
+          GROUP BY 1, 2 ORDER BY 1, 2
+        `.execute(db),
+      ]);
+      return {
+        queue: queueCounts,
+        windowSeconds,
+        attempts: attempts.rows.map((row) => ({
+          outcome: row.outcome,
+          statusClass: row.status_class,
+          count: Number(row.n),
+        })),
+      };
+    },
     async resealSecrets() {
       const resealed = await resealSecrets(db, cipher);
       if (resealed > 0) await changes.announce('*');

@@ -1,5 +1,5 @@
 export { MAX_BATCH, createProducer } from './create-producer.js';
-export type { BatchEvent, Producer, ProducerOptions } from './create-producer.js';
+export type { BatchEvent, Producer, ProducerOptions, QueueStats } from './create-producer.js';
 export { CALLBACK_EVENT_TYPES } from './publish-event.js';
 export type { PublishOptions, PublishResult } from './publish-event.js';
 export type {

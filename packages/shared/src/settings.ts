@@ -126,6 +126,13 @@ export const settingsSchema = z
     WEBHOOK_ENDPOINT_MAX_IN_FLIGHT: int(1, 1000).default(8),
     /** An endpoint that has only failed for this long is disabled (0: never). */
     WEBHOOK_DISABLE_AFTER_FAILING_MS: ms(0, 365 * 86_400_000).default(5 * 86_400_000),
+    /** Port of the worker's admin server (/metrics, /healthz, /readyz); 0 picks a free port, "off" disables it. */
+    WEBHOOK_ADMIN_PORT: z
+      .union([z.literal('off'), z.coerce.number().int().min(0).max(65_535)])
+      .default(9464)
+      .transform((value) => (value === 'off' ? null : value)),
+    /** Address the admin server listens on. */
+    WEBHOOK_ADMIN_HOST: z.string().min(1).default('127.0.0.1'),
     /** Log level: fatal, error, warn, info, debug, trace or silent. */
     LOG_LEVEL: z
       .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
@@ -164,6 +171,10 @@ export const settingsSchema = z
     },
     endpointMaxInFlight: env.WEBHOOK_ENDPOINT_MAX_IN_FLIGHT,
     logLevel: env.LOG_LEVEL,
+    admin:
+      env.WEBHOOK_ADMIN_PORT === null
+        ? null
+        : { port: env.WEBHOOK_ADMIN_PORT, host: env.WEBHOOK_ADMIN_HOST },
   }));
 
 /** Validated settings, as the rest of the code reads them. */

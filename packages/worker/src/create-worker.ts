@@ -9,7 +9,11 @@ import {
   type DeliveryJobData,
   type Settings,
 } from '@letta-webhooks/shared';
-import { Worker } from 'bullmq';
+import { Queue, Worker } from 'bullmq';
+import { sql } from 'kysely';
+import type { Registry } from 'prom-client';
+import { startAdminServer, type AdminServer } from './observability/admin-server.js';
+import { createMetrics } from './observability/metrics.js';
 import type { Logger } from 'pino';
 import { backoffDelay } from './backoff.js';
 import { DeliveryRecorder } from './recording/delivery-recorder.js';
@@ -51,6 +55,10 @@ export interface WorkerOptions {
 export interface WebhookWorker {
   /** The BullMQ worker, for its events (`completed`, `failed`). */
   readonly worker: Worker<DeliveryJobData, ProcessResult>;
+  /** The worker's Prometheus registry (also served on the admin port's `/metrics`). */
+  readonly metrics: Registry;
+  /** The admin server's port once it listens; undefined when it is off or failed to start. */
+  adminPort(): Promise<number | undefined>;
   /**
    * Stops taking jobs, lets in-flight deliveries finish for up to
    * `shutdownTimeoutMs`, aborts the rest (they go back to the queue
@@ -92,11 +100,17 @@ export function createWorker(options: WorkerOptions = {}): WebhookWorker {
         'endpoint change feed unavailable; relying on the cache TTL',
       );
     });
+  const queue = new Queue(settings.queueName, { connection: redis, prefix: settings.queuePrefix });
+  queue.on('error', () => undefined);
+  const metrics = createMetrics(queue);
   const processor = createProcessor({
     endpoints,
+    metrics,
     breaker: new CircuitBreaker(redis, { ...settings.breaker, prefix: settings.queuePrefix }),
     limiter: new InFlightLimiter(settings.endpointMaxInFlight),
-    recorder: new DeliveryRecorder(db, settings.disableAfterFailingMs),
+    recorder: new DeliveryRecorder(db, settings.disableAfterFailingMs, (size, ms) => {
+      metrics.recorderBatch(size, ms);
+    }),
     onEndpointChanged: (endpointId) => changes.announce(endpointId),
     sender,
     guard,
@@ -129,11 +143,44 @@ export function createWorker(options: WorkerOptions = {}): WebhookWorker {
     }
   });
 
+  const admin: Promise<AdminServer | undefined> =
+    settings.admin === null
+      ? Promise.resolve(undefined)
+      : startAdminServer({
+          ...settings.admin,
+          registry: metrics.registry,
+          checks: {
+            redis: async () => {
+              await redis.ping();
+            },
+            postgres: async () => {
+              await sql`SELECT 1`.execute(db);
+            },
+            worker: () =>
+              worker.isRunning() ? Promise.resolve() : Promise.reject(new Error('not running')),
+          },
+        }).then(
+          (server) => {
+            logger.info(
+              { port: server.port },
+              'admin server listening (/metrics, /healthz, /readyz)',
+            );
+            return server;
+          },
+          (error: unknown) => {
+            logger.error({ err: String(error) }, 'admin server could not start');
+            return undefined;
+          },
+        );
+
   let closing: Promise<void> | undefined;
   return {
     worker,
+    metrics: metrics.registry,
+    adminPort: () => admin.then((server) => server?.port),
     close() {
       closing ??= (async () => {
+        await (await admin)?.close();
         const graceful = worker.close();
         if (!(await settlesWithin(graceful, settings.shutdownTimeoutMs))) {
           logger.warn('shutdown deadline reached; aborting in-flight deliveries');
@@ -142,6 +189,7 @@ export function createWorker(options: WorkerOptions = {}): WebhookWorker {
         }
         sender.close();
         changes.close();
+        await queue.close();
         redis.disconnect();
         await db.destroy();
       })();

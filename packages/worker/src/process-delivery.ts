@@ -17,6 +17,7 @@ import type { HttpAttemptResult } from './http/attempt-result.js';
 import type { WebhookSender } from './http/webhook-sender.js';
 import type { BreakerDecision, CircuitBreaker } from './isolation/circuit-breaker.js';
 import type { InFlightLimiter } from './isolation/in-flight-limiter.js';
+import type { WorkerMetrics } from './observability/metrics.js';
 import { RetryableDeliveryError } from './retryable-delivery-error.js';
 
 /** What the processor needs. */
@@ -29,6 +30,7 @@ export interface ProcessorDeps {
   readonly limiter: InFlightLimiter;
   readonly retry: RetrySettings;
   readonly logger: Logger;
+  readonly metrics: WorkerMetrics;
   /** Tells other processes that this worker changed an endpoint (disabled it). */
   readonly onEndpointChanged: (endpointId: string) => Promise<void>;
 }
@@ -133,6 +135,11 @@ export function createProcessor(deps: ProcessorDeps) {
     // Isolation: a dead endpoint's deliveries wait out its open breaker off the
     // worker, and a slow one gets at most its in-flight cap of this worker's slots.
     const decision = await breakerCheck(endpoint.id, log);
+    deps.metrics.breaker(
+      endpoint.id,
+      decision.kind,
+      decision.kind === 'open' ? decision.retryAt : undefined,
+    );
     if (decision.kind === 'open') {
       log.debug({ retryAt: decision.retryAt }, 'circuit open; delivery postponed');
       return postpone(job, token, decision.retryAt + Math.random() * 1_000);
@@ -150,6 +157,8 @@ export function createProcessor(deps: ProcessorDeps) {
       deps.limiter.release(endpoint.id);
     }
     const { result, verdict } = sent;
+    deps.metrics.attempt(verdict.outcome, result.statusCode, result.durationMs);
+    if (verdict.outcome === 'succeeded') deps.metrics.delivered(data.occurredAt);
     const retry = job.attemptsMade + 1;
     const lastAttempt = retry >= (job.opts.attempts ?? 1);
     const aborted = verdict.errorKind === 'aborted';

@@ -163,6 +163,12 @@ describe('letta-webhooks CLI', () => {
     expect((await cli('endpoints', 'list', '--no-such-option')).code).toBe(3);
     expect((await cli('endpoints', 'show', 'ep_missing')).code).toBe(4);
     expect((await cli('deliveries', 'list', '--since', 'last tuesday')).code).toBe(3);
+    const stats = await cli('--json', 'stats');
+    expect(stats.code).toBe(0);
+    expect(JSON.parse(stats.stdout)).toMatchObject({
+      queue: { waiting: expect.any(Number) },
+      windowSeconds: 60,
+    });
     expect((await cli('endpoints', 'delete', endpoint.id)).code).toBe(0);
     expect((await cli('endpoints', 'delete', endpoint.id)).code).toBe(4);
   });

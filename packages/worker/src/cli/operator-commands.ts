@@ -316,6 +316,24 @@ export function addOperatorCommands(program: Command, output: () => Output): voi
     );
 
   program
+    .command('stats')
+    .description("queue depths and the last minute's attempt outcomes")
+    .option('--window <seconds>', 'how far back to count attempts (default 60)')
+    .action((o: { window?: string }) =>
+      run(async (producer, out) => {
+        const window = int('window', o.window);
+        const stats = await producer.getStats(window);
+        show(out, stats, () =>
+          [
+            formatTable(Object.entries(stats.queue).map(([state, jobs]) => ({ state, jobs }))),
+            '',
+            `attempts in the last ${stats.windowSeconds} s`,
+            formatTable(stats.attempts),
+          ].join('\n'),
+        );
+      }),
+    );
+  program
     .command('secrets')
     .description('encryption of secrets at rest')
     .command('reseal')

@@ -1,0 +1,99 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { createProducer, type Producer } from '@letta-webhooks/producer';
+import { EXAMPLE_EVENT_DATA } from '@letta-webhooks/shared';
+import { createTestContext, waitFor, type TestContext } from '../../../test/support/harness.js';
+import { startReceiver, type Receiver } from '../../../test/support/receiver.js';
+import { createWorker, type WebhookWorker } from '../src/index.js';
+
+let ctx: TestContext;
+let producer: Producer;
+let receiver: Receiver;
+let worker: WebhookWorker;
+let base: string;
+
+beforeAll(async () => {
+  ctx = await createTestContext();
+  producer = createProducer({ settings: ctx.settings, organizationId: 'org-a' });
+  receiver = await startReceiver();
+  worker = createWorker({ settings: ctx.withSettings({ WEBHOOK_ADMIN_PORT: '0' }) });
+  const port = await worker.adminPort();
+  if (port === undefined) throw new Error('admin server did not start');
+  base = `http://127.0.0.1:${port}`;
+});
+
+afterAll(async () => {
+  await worker.close();
+  await producer.close();
+  await receiver.close();
+  await ctx.cleanup();
+});
+
+function metric(text: string, line: RegExp): number {
+  const match = text.split('\n').find((l) => line.test(l));
+  return match === undefined ? Number.NaN : Number(match.split(' ').at(-1));
+}
+
+describe('admin server', () => {
+  it('answers /healthz and /readyz', async () => {
+    const health = await fetch(`${base}/healthz`);
+    expect(health.status).toBe(200);
+    const ready = await fetch(`${base}/readyz`);
+    expect(ready.status).toBe(200);
+    expect(await ready.json()).toEqual({
+      status: 'ready',
+      checks: { redis: 'ok', postgres: 'ok', worker: 'ok' },
+    });
+    expect((await fetch(`${base}/nope`)).status).toBe(404);
+  });
+
+  it('exports attempts, durations, latency, queue depth, breaker and recorder metrics', async () => {
+    await producer.createEndpoint({
+      url: receiver.url('/m'),
+      organizationId: 'org-a',
+      eventTypes: ['*'],
+    });
+    receiver.respond((_req, index) => (index === 0 ? { status: 503 } : { status: 200 }));
+    const { deliveries } = await producer.publishEvent(
+      'agent-1',
+      'agent.step.completed',
+      EXAMPLE_EVENT_DATA['agent.step.completed'],
+    );
+    await waitFor(async () =>
+      (await producer.getDelivery(deliveries[0]?.deliveryId ?? ''))?.status === 'succeeded'
+        ? true
+        : undefined,
+    );
+    const response = await fetch(`${base}/metrics`);
+    expect(response.headers.get('content-type')).toMatch(/text\/plain/);
+    const text = await response.text();
+    expect(
+      metric(text, /^letta_webhooks_attempts_total\{outcome="retryable",status_class="5xx"\}/),
+    ).toBe(1);
+    expect(
+      metric(text, /^letta_webhooks_attempts_total\{outcome="succeeded",status_class="2xx"\}/),
+    ).toBe(1);
+    expect(metric(text, /^letta_webhooks_attempt_duration_seconds_count/)).toBe(2);
+    expect(metric(text, /^letta_webhooks_delivery_latency_seconds_count/)).toBe(1);
+    expect(metric(text, /^letta_webhooks_recorder_batch_size_count/)).toBeGreaterThanOrEqual(1);
+    expect(
+      metric(text, /^letta_webhooks_breaker_decisions_total\{decision="closed"\}/),
+    ).toBeGreaterThanOrEqual(1);
+    expect(metric(text, /^letta_webhooks_queue_jobs\{state="waiting"\}/)).toBe(0);
+    expect(metric(text, /^letta_webhooks_queue_oldest_waiting_age_seconds/)).toBe(0);
+    expect(text).toMatch(/^letta_webhooks_process_resident_memory_bytes/m);
+  });
+
+  it('reports not ready, naming the failing check, once the worker has stopped; then closes', async () => {
+    const stopping = createWorker({ settings: ctx.withSettings({ WEBHOOK_ADMIN_PORT: '0' }) });
+    const port = await stopping.adminPort();
+    // Stop the BullMQ worker alone: the admin server stays up and must report it.
+    await stopping.worker.close();
+    const ready = await fetch(`http://127.0.0.1:${String(port)}/readyz`);
+    expect(ready.status).toBe(503);
+    expect(((await ready.json()) as { checks: Record<string, string> }).checks.worker).toBe(
+      'not running',
+    );
+    await stopping.close();
+    await expect(fetch(`http://127.0.0.1:${String(port)}/healthz`)).rejects.toThrow();
+  });
+});
