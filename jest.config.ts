@@ -5,6 +5,8 @@ import type { Config } from 'jest';
 // modules, and ts-jest only transpiles (tsc --noEmit checks types in CI).
 const config: Config = {
   testEnvironment: 'node',
+  // Workspace packages resolve to their TypeScript sources in tests.
+  testEnvironmentOptions: { customExportConditions: ['development', 'node', 'node-addons'] },
   extensionsToTreatAsEsm: ['.ts'],
   moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
   transform: {

@@ -1,7 +1,11 @@
 #!/usr/bin/env node
-// Runs the TypeScript CLI through tsx's loader.
-import { register } from 'tsx/esm/api';
+// The compiled CLI (`pnpm build` writes dist/).
+import { existsSync } from 'node:fs';
 
-register();
-const { main } = await import('../src/cli/main.ts');
+const entry = new URL('../dist/cli/main.js', import.meta.url);
+if (!existsSync(entry)) {
+  console.error('letta-webhooks is not built: run `npx -y pnpm@12.4.2 build` first');
+  process.exit(1);
+}
+const { main } = await import(entry.href);
 await main();
