@@ -47,7 +47,8 @@ function start(
 ): Promise<Child & { ready: Record<string, unknown> }> {
   const child = fork(here(script), [], {
     env: { ...process.env, ...env },
-    execArgv: ['--import', 'tsx', ...execArgv],
+    // TypeScript children (the receiver) need the loader; the measured clients are plain JavaScript.
+    execArgv: [...(script.endsWith('.ts') ? ['--import', 'tsx'] : []), ...execArgv],
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
   const ask = <T>(type: string) =>
@@ -208,7 +209,7 @@ async function main(): Promise<void> {
     const children = await Promise.all(
       Array.from({ length: workers }, (_, i) =>
         start(
-          'child-process.ts',
+          'child-process.mjs',
           { ...env, BENCH_MODE: 'deliver' },
           profile
             ? [
@@ -238,14 +239,14 @@ async function main(): Promise<void> {
       opts: { removeOnComplete: true },
     })),
   );
-  const noop = await start('child-process.ts', { ...env, BENCH_MODE: 'noop' });
+  const noop = await start('child-process.mjs', { ...env, BENCH_MODE: 'noop' });
   let started = performance.now();
   await waitUntil(drained, 'no-op jobs');
   results.ceilingNoopJobsPerSecond = N.ceiling / ((performance.now() - started) / 1000);
   await noop.stop();
 
   log('ceiling: raw axios POST');
-  const axiosChild = fork(here('child-process.ts'), [], {
+  const axiosChild = fork(here('child-process.mjs'), [], {
     env: {
       ...process.env,
       ...env,
@@ -253,7 +254,7 @@ async function main(): Promise<void> {
       BENCH_REQUESTS: String(N.ceiling),
       BENCH_URL: `http://127.0.0.1:${port}/raw`,
     },
-    execArgv: ['--import', 'tsx'],
+    execArgv: [],
   });
   results.ceilingAxiosPostsPerSecond = await new Promise<number>((resolve) =>
     axiosChild.on('message', (m: { type: string; rate: number }) => {
@@ -312,7 +313,7 @@ async function main(): Promise<void> {
   // Latency at a fixed 500 events/s, with a worker running.
   log(`latency: 500 events/s for ${N.latencySeconds} s`);
   await reset();
-  const latencyWorker = await start('child-process.ts', { ...env, BENCH_MODE: 'deliver' });
+  const latencyWorker = await start('child-process.mjs', { ...env, BENCH_MODE: 'deliver' });
   const publishLatencies: number[] = [];
   const total = 500 * N.latencySeconds;
   const t0 = performance.now();
@@ -346,7 +347,7 @@ async function main(): Promise<void> {
     await reset();
     await publishAll(N.isolation, 'agent-ok');
     if (withHanging) await publishAll(N.isolation, 'agent-hang');
-    const worker = await start('child-process.ts', { ...isolationEnv, BENCH_MODE: 'deliver' });
+    const worker = await start('child-process.mjs', { ...isolationEnv, BENCH_MODE: 'deliver' });
     const begin = performance.now();
     await waitUntil(async () => (await succeeded()) >= N.isolation, 'healthy deliveries');
     const rate = N.isolation / ((performance.now() - begin) / 1000);
@@ -360,7 +361,7 @@ async function main(): Promise<void> {
   log(`memory: ${N.memory} deliveries`);
   await reset();
   const redisBefore = Number(/used_memory:(\d+)/.exec(await redis.info('memory'))?.[1]);
-  const memoryWorker = await start('child-process.ts', { ...env, BENCH_MODE: 'deliver' });
+  const memoryWorker = await start('child-process.mjs', { ...env, BENCH_MODE: 'deliver' });
   const samples: number[] = [];
   let publishedCount = 0;
   const publisher = (async () => {

@@ -1,5 +1,7 @@
 // A benchmark client process: a delivery worker, a BullMQ no-op worker, or a
 // raw axios POST loop — so each ceiling runs in a process of the same shape.
+// Plain JavaScript on the compiled packages: no TypeScript loader in the
+// measured process, as in production.
 import http from 'node:http';
 import { loadSettings } from '@letta-webhooks/shared';
 import { createWorker } from '@letta-webhooks/worker';
@@ -10,18 +12,18 @@ import { Redis } from 'ioredis';
 const mode = process.env.BENCH_MODE;
 const settings = loadSettings();
 
-function reportMemory(): void {
-  process.on('message', (message: { type: string }) => {
+function reportMemory() {
+  process.on('message', (message) => {
     if (message.type === 'memory')
       process.send?.({ type: 'memory', rss: process.memoryUsage().rss });
   });
 }
 
-async function main(): Promise<void> {
+async function main() {
   if (mode === 'deliver') {
     const worker = createWorker({ settings });
     reportMemory();
-    process.on('message', (message: { type: string }) => {
+    process.on('message', (message) => {
       if (message.type === 'stop') void worker.close().then(() => process.exit(0));
     });
     process.send?.({ type: 'ready' });
@@ -35,7 +37,7 @@ async function main(): Promise<void> {
       concurrency: settings.concurrency,
     });
     reportMemory();
-    process.on('message', (message: { type: string }) => {
+    process.on('message', (message) => {
       if (message.type === 'stop') void worker.close().then(() => process.exit(0));
     });
     process.send?.({ type: 'ready' });
