@@ -491,7 +491,8 @@ async function main(): Promise<void> {
   ];
   console.log(lines.join('\n'));
   await writeFile(
-    here('results.json'),
+    // A quick run is a smoke test: it must not overwrite the measured results.
+    here(quick ? 'results-quick.json' : 'results.json'),
     `${JSON.stringify({ machine, results, ratios, targets: targets.map(([figure, measured, target, met]) => ({ figure, measured, target, met })) }, null, 2)}\n`,
   );
 }

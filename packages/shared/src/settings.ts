@@ -126,6 +126,10 @@ export const settingsSchema = z
     WEBHOOK_ENDPOINT_MAX_IN_FLIGHT: int(1, 1000).default(8),
     /** An endpoint that has only failed for this long is disabled (0: never). */
     WEBHOOK_DISABLE_AFTER_FAILING_MS: ms(0, 365 * 86_400_000).default(5 * 86_400_000),
+    /** Settled deliveries (and their attempts) older than this many days are deleted; 0 keeps them forever. */
+    WEBHOOK_RETENTION_DAYS: z.coerce.number().min(0).max(36_500).default(30),
+    /** How often workers run the retention cleanup (one worker at a time, through a BullMQ job scheduler). */
+    WEBHOOK_RETENTION_INTERVAL_MS: ms(1_000, 7 * 86_400_000).default(3_600_000),
     /** Port of the worker's admin server (/metrics, /healthz, /readyz); 0 picks a free port, "off" disables it. */
     WEBHOOK_ADMIN_PORT: z
       .union([z.literal('off'), z.coerce.number().int().min(0).max(65_535)])
@@ -171,6 +175,7 @@ export const settingsSchema = z
     },
     endpointMaxInFlight: env.WEBHOOK_ENDPOINT_MAX_IN_FLIGHT,
     logLevel: env.LOG_LEVEL,
+    retention: { days: env.WEBHOOK_RETENTION_DAYS, intervalMs: env.WEBHOOK_RETENTION_INTERVAL_MS },
     admin:
       env.WEBHOOK_ADMIN_PORT === null
         ? null

@@ -14,6 +14,7 @@ import { sql } from 'kysely';
 import type { Registry } from 'prom-client';
 import { startAdminServer, type AdminServer } from './observability/admin-server.js';
 import { createMetrics } from './observability/metrics.js';
+import { scheduleRetention } from './retention-schedule.js';
 import type { Logger } from 'pino';
 import { backoffDelay } from './backoff.js';
 import { DeliveryRecorder } from './recording/delivery-recorder.js';
@@ -143,6 +144,7 @@ export function createWorker(options: WorkerOptions = {}): WebhookWorker {
     }
   });
 
+  const retention = scheduleRetention(settings, redis, db, logger);
   const admin: Promise<AdminServer | undefined> =
     settings.admin === null
       ? Promise.resolve(undefined)
@@ -187,6 +189,7 @@ export function createWorker(options: WorkerOptions = {}): WebhookWorker {
           worker.cancelAllJobs('shutdown');
           if (!(await settlesWithin(graceful, ABORT_GRACE_MS))) await worker.close(true);
         }
+        await retention?.close();
         sender.close();
         changes.close();
         await queue.close();

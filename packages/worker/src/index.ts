@@ -10,3 +10,5 @@ export type { ProcessResult } from './process-delivery.js';
 export { createLogger } from './logger.js';
 export { formatTable } from './cli/format-table.js';
 export { EXIT_CODES } from './cli/exit-codes.js';
+export { deleteOldDeliveries } from './retention.js';
+export type { RetentionResult } from './retention.js';

@@ -1,8 +1,9 @@
 import { migrateToLatest } from '@letta-webhooks/migrations';
-import { isWebhookError, loadSettings } from '@letta-webhooks/shared';
+import { WebhookError, createDb, isWebhookError, loadSettings } from '@letta-webhooks/shared';
 import { Command, CommanderError } from 'commander';
 import { createWorker } from '../create-worker.js';
 import { createLogger } from '../logger.js';
+import { deleteOldDeliveries } from '../retention.js';
 import { EXIT_CODES, exitCodeFor } from './exit-codes.js';
 import { addOperatorCommands, type Output } from './operator-commands.js';
 
@@ -57,6 +58,32 @@ export async function main(argv: readonly string[] = process.argv): Promise<void
     .command('migrate')
     .description('apply database migrations not yet applied')
     .action(runMigrations);
+  program
+    .command('cleanup')
+    .description('delete settled deliveries and attempts older than the retention period, once')
+    .option('--older-than <days>', 'default WEBHOOK_RETENTION_DAYS')
+    .action(async (o: { olderThan?: string }) => {
+      const settings = loadSettings();
+      const days = o.olderThan === undefined ? settings.retention.days : Number(o.olderThan);
+      if (!Number.isFinite(days) || days <= 0) {
+        throw new WebhookError({
+          code: 'INVALID_INPUT',
+          field: 'olderThan',
+          message: 'older-than: must be a positive number of days',
+        });
+      }
+      const db = createDb({ connectionString: settings.databaseUrl, poolSize: 1 });
+      try {
+        const result = await deleteOldDeliveries(db, days * 86_400_000);
+        output().write(
+          output().json
+            ? JSON.stringify(result)
+            : `deleted ${result.deliveries} deliveries, ${result.attempts} attempts, ${result.events} events`,
+        );
+      } finally {
+        await db.destroy();
+      }
+    });
   addOperatorCommands(program, output);
   try {
     await program.parseAsync([...argv]);
