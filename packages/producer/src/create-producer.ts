@@ -185,7 +185,7 @@ export function createProducer(options: ProducerOptions = {}): Producer {
     poolSize: settings.databasePoolSize,
     applicationName: 'letta-webhooks-producer',
   });
-  const redis = createRedis(settings.redisUrl, 'producer');
+  const redis = createRedis(settings, 'producer');
   const queue = new Queue<DeliveryJobData>(settings.queueName, {
     connection: redis,
     prefix: settings.queuePrefix,

@@ -46,7 +46,7 @@ export type * from './db/tables.js';
 export { BACKOFF_TYPE, DELIVERY_JOB_NAME, deliveryJobSchema } from './queue/delivery-job.js';
 export type { DeliveryJobData } from './queue/delivery-job.js';
 export { createRedis } from './queue/create-redis.js';
-export type { RedisRole } from './queue/create-redis.js';
+export type { RedisConnection, RedisRole } from './queue/create-redis.js';
 export { deliveryJobOptions } from './queue/job-options.js';
 
 export { AddressGuard } from './net/address-guard.js';

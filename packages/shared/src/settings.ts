@@ -66,6 +66,30 @@ export const settingsSchema = z
     DATABASE_POOL_SIZE: int(1, 200).default(10),
     /** Redis connection string (`redis://` or `rediss://`). */
     REDIS_URL: z.url({ protocol: /^rediss?$/ }).default('redis://127.0.0.1:6379'),
+    /**
+     * Redis Cluster nodes as comma-separated host:port; when set, REDIS_URL is
+     * not used and every connection goes to the cluster.
+     */
+    REDIS_CLUSTER_NODES: z
+      .string()
+      .transform((value) =>
+        value
+          .split(',')
+          .map((part) => part.trim())
+          .filter((part) => part !== ''),
+      )
+      .pipe(
+        z.array(
+          z
+            .string()
+            .regex(/^[A-Za-z0-9.-]+:\d{1,5}$/, 'must be host:port')
+            .transform((node) => {
+              const [host = '', port = '0'] = node.split(':');
+              return { host, port: Number(port) };
+            }),
+        ),
+      )
+      .default([]),
     /** BullMQ queue name. */
     WEBHOOK_QUEUE_NAME: z
       .string()
@@ -146,6 +170,7 @@ export const settingsSchema = z
     databaseUrl: env.DATABASE_URL,
     databasePoolSize: env.DATABASE_POOL_SIZE,
     redisUrl: env.REDIS_URL,
+    redisClusterNodes: env.REDIS_CLUSTER_NODES,
     queueName: env.WEBHOOK_QUEUE_NAME,
     queuePrefix: env.WEBHOOK_QUEUE_PREFIX,
     concurrency: env.WEBHOOK_WORKER_CONCURRENCY,

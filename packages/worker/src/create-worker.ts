@@ -77,7 +77,7 @@ export function createWorker(options: WorkerOptions = {}): WebhookWorker {
     poolSize: settings.databasePoolSize,
     applicationName: 'letta-webhooks-worker',
   });
-  const redis = createRedis(settings.redisUrl, 'worker');
+  const redis = createRedis(settings, 'worker');
   const guard = AddressGuard.fromSettings(settings);
   const sender = new WebhookSender({
     guard,

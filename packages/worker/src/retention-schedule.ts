@@ -1,6 +1,6 @@
 import type { Database, Settings } from '@letta-webhooks/shared';
 import { Queue, Worker } from 'bullmq';
-import type { Redis } from 'ioredis';
+import type { RedisConnection } from '@letta-webhooks/shared';
 import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
 import { deleteOldDeliveries } from './retention.js';
@@ -19,7 +19,7 @@ export interface RetentionSchedule {
  */
 export function scheduleRetention(
   settings: Settings,
-  redis: Redis,
+  redis: RedisConnection,
   db: Kysely<Database>,
   logger: Logger,
 ): RetentionSchedule | undefined {

@@ -1,4 +1,5 @@
-import type { Redis } from 'ioredis';
+import { Cluster } from 'ioredis';
+import type { RedisConnection } from './create-redis.js';
 
 /** Handler of endpoint changes: an endpoint id, or `*` for "anything may have changed". */
 export type EndpointChangeHandler = (endpointId: string) => void;
@@ -11,10 +12,10 @@ export type EndpointChangeHandler = (endpointId: string) => void;
  */
 export class EndpointChangeBus {
   readonly #channel: string;
-  readonly #publisher: Redis;
-  #subscriber: Redis | undefined;
+  readonly #publisher: RedisConnection;
+  #subscriber: RedisConnection | undefined;
 
-  constructor(redis: Redis, queuePrefix: string) {
+  constructor(redis: RedisConnection, queuePrefix: string) {
     this.#publisher = redis;
     this.#channel = `${queuePrefix}:endpoint-changes`;
   }
@@ -26,10 +27,11 @@ export class EndpointChangeBus {
 
   /** Calls `handler` for every change announced by any process, until `close()`. */
   async subscribe(handler: EndpointChangeHandler): Promise<void> {
-    const subscriber = this.#publisher.duplicate({
-      enableOfflineQueue: true,
-      maxRetriesPerRequest: null,
-    });
+    // A subscriber waits for its connection rather than failing fast like a producer's commands.
+    const subscriber: RedisConnection =
+      this.#publisher instanceof Cluster
+        ? this.#publisher.duplicate([], { enableOfflineQueue: true })
+        : this.#publisher.duplicate({ enableOfflineQueue: true, maxRetriesPerRequest: null });
     this.#subscriber = subscriber;
     subscriber.on('error', () => undefined);
     subscriber.on('message', (_channel: string, message: string) => {

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisConnection } from '@letta-webhooks/shared';
 
 /** What the breaker says about sending to an endpoint now. */
 export type BreakerDecision =
@@ -55,11 +55,11 @@ const HEALTHY_CACHE_MS = 1_000;
  * passed; then one probe goes through — success closes it, failure reopens it.
  */
 export class CircuitBreaker {
-  readonly #redis: Redis;
+  readonly #redis: RedisConnection;
   readonly #options: CircuitBreakerOptions;
   readonly #healthyUntil = new Map<string, number>();
 
-  constructor(redis: Redis, options: CircuitBreakerOptions) {
+  constructor(redis: RedisConnection, options: CircuitBreakerOptions) {
     this.#redis = redis;
     this.#options = options;
   }
