@@ -193,21 +193,39 @@ export function createProducer(options: ProducerOptions = {}): Producer {
   });
   queue.on('error', () => undefined);
   const enqueue = async (jobs: readonly QueuedJob[]) => {
+    // BullMQ would wait for a lost connection to come back; a caller must hear at once
+    // instead. Only the first connection, still being set up, is worth waiting for.
+    const starting =
+      redis.status === 'wait' || redis.status === 'connecting' || redis.status === 'connect';
+    if (redis.status !== 'ready' && !starting) {
+      throw queueError(jobs.length, new Error(`Redis connection is ${redis.status}`));
+    }
+    let timer: NodeJS.Timeout | undefined;
     try {
       const [only] = jobs;
       // One job (the common fan-out of one): a single script call is cheaper than addBulk's MULTI.
-      if (jobs.length === 1 && only) await queue.add(only.name, only.data, only.opts);
-      else {
-        await queue.addBulk(
-          jobs.map((job) => ({
-            name: job.name,
-            data: job.data,
-            ...(job.opts ? { opts: job.opts } : {}),
-          })),
-        );
-      }
+      const adding =
+        jobs.length === 1 && only
+          ? queue.add(only.name, only.data, only.opts)
+          : queue.addBulk(
+              jobs.map((job) => ({
+                name: job.name,
+                data: job.data,
+                ...(job.opts ? { opts: job.opts } : {}),
+              })),
+            );
+      await Promise.race([
+        adding,
+        new Promise((_, reject) => {
+          timer = setTimeout(() => {
+            reject(new Error(`no answer from Redis within ${settings.publishTimeoutMs} ms`));
+          }, settings.publishTimeoutMs);
+        }),
+      ]);
     } catch (error) {
       throw queueError(jobs.length, error);
+    } finally {
+      clearTimeout(timer);
     }
   };
 

@@ -116,6 +116,12 @@ export const settingsSchema = z
     WEBHOOK_REQUEST_TIMEOUT_MS: ms(1, 300_000).default(5_000),
     /** Deadline for setting up a connection (TCP, and TLS for https), within the request deadline. */
     WEBHOOK_CONNECT_TIMEOUT_MS: ms(1, 300_000).default(2_000),
+    /**
+     * How long publishEvent waits for Redis before failing with QUEUE_UNAVAILABLE.
+     * (A publish that timed out may still land; publishing again with the same
+     * eventId cannot create a second delivery.)
+     */
+    WEBHOOK_PUBLISH_TIMEOUT_MS: ms(10, 60_000).default(2_000),
     /** Largest serialized event accepted by publishEvent. */
     WEBHOOK_MAX_PAYLOAD_BYTES: int(1, 16 * 1024 * 1024).default(256 * 1024),
     /** Bytes of each response body kept with its attempt. */
@@ -184,6 +190,7 @@ export const settingsSchema = z
     requestTimeoutMs: env.WEBHOOK_REQUEST_TIMEOUT_MS,
     connectTimeoutMs: env.WEBHOOK_CONNECT_TIMEOUT_MS,
     maxPayloadBytes: env.WEBHOOK_MAX_PAYLOAD_BYTES,
+    publishTimeoutMs: env.WEBHOOK_PUBLISH_TIMEOUT_MS,
     responseExcerptBytes: env.WEBHOOK_RESPONSE_EXCERPT_BYTES,
     allowedCidrs: env.WEBHOOK_ALLOWED_CIDRS,
     httpsOnly: env.WEBHOOK_HTTPS_ONLY,
