@@ -65,7 +65,9 @@ export async function startCountingReceiver(): Promise<CountingReceiver> {
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();
-        server.close(() => { resolve(); });
+        server.close(() => {
+          resolve();
+        });
       }),
   };
 }

@@ -240,7 +240,9 @@ async function main(): Promise<void> {
           }
           client.pipe(upstream).pipe(client);
         });
-        proxy.listen(port, '127.0.0.1', () => { resolve((proxy.address() as { port: number }).port); });
+        proxy.listen(port, '127.0.0.1', () => {
+          resolve((proxy.address() as { port: number }).port);
+        });
       });
     const proxyPort = await listen(0);
     const proxied = new URL(databaseUrl);
@@ -253,13 +255,21 @@ async function main(): Promise<void> {
     ];
     const ids = await publish(producer, N);
     while ((await succeededCount(ids)) < N * 0.3) await sleep(50);
-    await new Promise<void>((resolve) => proxy.close(() => { resolve(); }));
+    await new Promise<void>((resolve) =>
+      proxy.close(() => {
+        resolve();
+      }),
+    );
     for (const s of sockets) s.destroy();
     await sleep(10_000);
     await listen(proxyPort);
     await waitForSucceeded(db, ids, 180_000);
     await stopAll(workers);
-    await new Promise<void>((resolve) => proxy.close(() => { resolve(); }));
+    await new Promise<void>((resolve) =>
+      proxy.close(() => {
+        resolve();
+      }),
+    );
     for (const s of sockets) s.destroy();
     await producer.close();
     outcomes.push(
