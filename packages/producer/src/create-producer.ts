@@ -38,6 +38,7 @@ import type {
 import {
   deliveryJobs,
   prepareEvent,
+  writeOutbox,
   type PublishOptions,
   type PublishResult,
 } from './publish-event.js';
@@ -289,7 +290,21 @@ export function createProducer(options: ProducerOptions = {}): Producer {
         cause: error,
       });
     }
-    return { eventId: event.eventId, jobs: deliveryJobs(event, endpointIds) };
+    return {
+      eventId: event.eventId,
+      jobs: deliveryJobs(event, endpointIds),
+      transaction: publishOptions.transaction,
+    };
+  }
+
+  // Transactional publishes go to the outbox in the caller's transaction; the rest straight to Redis.
+  async function dispatch(prepared: readonly Awaited<ReturnType<typeof prepare>>[]): Promise<void> {
+    const direct = [];
+    for (const item of prepared) {
+      if (item.transaction === undefined) direct.push(...item.jobs);
+      else await writeOutbox(item.transaction, item.jobs);
+    }
+    if (direct.length > 0) await enqueue(direct);
   }
 
   const defaults: PublishOptions =
@@ -300,7 +315,7 @@ export function createProducer(options: ProducerOptions = {}): Producer {
     async publishEvent(agentId, eventType, data, publishOptions = {}) {
       if (closed) throw new Error('producer is closed');
       const prepared = await prepare(agentId, eventType, data, publishOptions);
-      if (prepared.jobs.length > 0) await enqueue(prepared.jobs);
+      await dispatch([prepared]);
       return resultOf(prepared);
     },
     async publishEvents(events) {
@@ -324,8 +339,7 @@ export function createProducer(options: ProducerOptions = {}): Producer {
           throw isWebhookError(error) ? withFieldPrefix(error, `events.${index}`) : error;
         }
       }
-      const jobs = prepared.flatMap((p) => p.jobs);
-      if (jobs.length > 0) await enqueue(jobs);
+      await dispatch(prepared);
       return prepared.map(resultOf);
     },
     createEndpoint: (input) => endpoints.create(input),

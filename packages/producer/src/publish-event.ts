@@ -13,6 +13,7 @@ import {
   type EventType,
   type WebhookEnvelope,
 } from '@letta-webhooks/shared';
+import { sql, type QueryExecutorProvider } from 'kysely';
 import { z } from 'zod';
 
 /** Options of `publishEvent`. */
@@ -32,6 +33,14 @@ export interface PublishOptions {
    * `agent.job.completed` only. Signed with the organization's callback secret.
    */
   readonly callbackUrl?: string;
+  /**
+   * Publish inside the caller's own Kysely transaction (transactional outbox):
+   * the event and its deliveries are written with the caller's changes and
+   * commit or roll back with them; a worker's relay then moves committed
+   * deliveries into the queue. It must be a transaction on the webhooks
+   * database. Default: enqueue directly in Redis.
+   */
+  readonly transaction?: QueryExecutorProvider;
 }
 
 /** What `publishEvent` enqueued: one delivery per matching endpoint. */
@@ -66,6 +75,12 @@ const optionsSchema = z.strictObject({
     .refine((date) => !Number.isNaN(date.getTime()), 'must be a valid date')
     .optional(),
   callbackUrl: endpointUrlSchema.optional(),
+  transaction: z
+    .custom<QueryExecutorProvider>(
+      (value) => typeof (value as { getExecutor?: unknown } | null)?.getExecutor === 'function',
+      'must be a Kysely transaction (or Kysely instance)',
+    )
+    .optional(),
 });
 
 /**
@@ -159,4 +174,27 @@ export function deliveryJobs(event: PreparedEvent, endpointIds: readonly string[
     };
     return { name: DELIVERY_JOB_NAME, data, opts: { jobId: deliveryId } };
   });
+}
+
+/**
+ * Writes an event and its deliveries into the outbox, inside `transaction`:
+ * they become visible to the relay only when the caller commits.
+ */
+export async function writeOutbox(
+  transaction: QueryExecutorProvider,
+  jobs: readonly { data: DeliveryJobData }[],
+): Promise<void> {
+  const first = jobs[0]?.data;
+  if (first === undefined) return;
+  await sql`
+    WITH event AS (
+      INSERT INTO webhook_events (id, event_type, organization_id, agent_id, body, occurred_at)
+      VALUES (${first.eventId}, ${first.eventType}, ${first.organizationId}, ${first.agentId}, ${first.body}, ${first.occurredAt})
+      ON CONFLICT (id) DO NOTHING
+    )
+    INSERT INTO webhook_deliveries (id, event_id, endpoint_id, event_type, organization_id, agent_id, status)
+    SELECT id, ${first.eventId}, endpoint_id, ${first.eventType}, ${first.organizationId}, ${first.agentId}, 'pending'
+    FROM unnest(${jobs.map((j) => j.data.deliveryId)}::text[], ${jobs.map((j) => j.data.endpointId)}::text[]) AS t(id, endpoint_id)
+    ON CONFLICT (id) DO NOTHING
+  `.execute(transaction);
 }

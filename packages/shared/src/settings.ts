@@ -156,6 +156,15 @@ export const settingsSchema = z
     WEBHOOK_ENDPOINT_MAX_IN_FLIGHT: int(1, 1000).default(8),
     /** An endpoint that has only failed for this long is disabled (0: never). */
     WEBHOOK_DISABLE_AFTER_FAILING_MS: ms(0, 365 * 86_400_000).default(5 * 86_400_000),
+    /** How often workers move committed outbox deliveries into the queue. */
+    WEBHOOK_OUTBOX_POLL_MS: ms(10, 60_000).default(200),
+    /**
+     * A delivery pending this long past its due time whose job is missing from
+     * Redis (data lost) is enqueued again by the reconciler.
+     */
+    WEBHOOK_RECONCILE_AFTER_MS: ms(1_000, 86_400_000).default(900_000),
+    /** How often workers run the reconciler. */
+    WEBHOOK_RECONCILE_INTERVAL_MS: ms(100, 86_400_000).default(60_000),
     /** Settled deliveries (and their attempts) older than this many days are deleted; 0 keeps them forever. */
     WEBHOOK_RETENTION_DAYS: z.coerce.number().min(0).max(36_500).default(30),
     /** How often workers run the retention cleanup (one worker at a time, through a BullMQ job scheduler). */
@@ -207,6 +216,11 @@ export const settingsSchema = z
     },
     endpointMaxInFlight: env.WEBHOOK_ENDPOINT_MAX_IN_FLIGHT,
     logLevel: env.LOG_LEVEL,
+    outbox: {
+      pollMs: env.WEBHOOK_OUTBOX_POLL_MS,
+      reconcileAfterMs: env.WEBHOOK_RECONCILE_AFTER_MS,
+      reconcileIntervalMs: env.WEBHOOK_RECONCILE_INTERVAL_MS,
+    },
     retention: { days: env.WEBHOOK_RETENTION_DAYS, intervalMs: env.WEBHOOK_RETENTION_INTERVAL_MS },
     admin:
       env.WEBHOOK_ADMIN_PORT === null

@@ -14,6 +14,7 @@ import { sql } from 'kysely';
 import type { Registry } from 'prom-client';
 import { startAdminServer, type AdminServer } from './observability/admin-server.js';
 import { createMetrics } from './observability/metrics.js';
+import { OutboxRelay } from './outbox/outbox-relay.js';
 import { scheduleRetention } from './retention-schedule.js';
 import type { Logger } from 'pino';
 import { backoffDelay } from './backoff.js';
@@ -145,6 +146,8 @@ export function createWorker(options: WorkerOptions = {}): WebhookWorker {
   });
 
   const retention = scheduleRetention(settings, redis, db, logger);
+  const outbox = new OutboxRelay(db, queue, settings, logger);
+  outbox.start();
   const admin: Promise<AdminServer | undefined> =
     settings.admin === null
       ? Promise.resolve(undefined)
@@ -189,6 +192,7 @@ export function createWorker(options: WorkerOptions = {}): WebhookWorker {
           worker.cancelAllJobs('shutdown');
           if (!(await settlesWithin(graceful, ABORT_GRACE_MS))) await worker.close(true);
         }
+        await outbox.stop();
         await retention?.close();
         sender.close();
         changes.close();

@@ -89,6 +89,8 @@ export interface DeliveriesTable {
   updated_at: UpdatedAt;
   completed_at: Timestamp | null;
   last_trigger: Generated<AttemptTrigger>;
+  /** When the delivery's job entered BullMQ; null while it waits in the outbox. */
+  enqueued_at: Timestamp | null;
 }
 
 /** What started an attempt: the retry schedule, or an operator (resend, recover). */

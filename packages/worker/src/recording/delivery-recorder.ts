@@ -97,9 +97,9 @@ export class DeliveryRecorder {
       sql`
         WITH event AS (${insertEvent(job)})
         INSERT INTO webhook_deliveries (id, event_id, endpoint_id, event_type, organization_id, agent_id,
-          status, last_error, completed_at)
+          status, last_error, completed_at, enqueued_at)
         VALUES (${job.deliveryId}, ${job.eventId}, ${job.endpointId}, ${job.eventType}, ${job.organizationId},
-          ${job.agentId}, 'cancelled', ${reason}, now())
+          ${job.agentId}, 'cancelled', ${reason}, now(), now())
         ON CONFLICT (id) DO UPDATE SET status = 'cancelled', last_error = excluded.last_error,
           next_attempt_at = NULL, completed_at = now(), updated_at = now()
         WHERE webhook_deliveries.status = 'pending'
@@ -170,9 +170,9 @@ export class DeliveryRecorder {
         ON CONFLICT (id) DO NOTHING
       ), delivery AS (
         INSERT INTO webhook_deliveries (id, event_id, endpoint_id, event_type, organization_id, agent_id, status,
-          attempt_count, last_status_code, last_error, last_trigger, next_attempt_at, completed_at)
+          attempt_count, last_status_code, last_error, last_trigger, next_attempt_at, completed_at, enqueued_at)
         SELECT delivery_id, event_id, endpoint_id, event_type, organization_id, agent_id, status, 1, status_code,
-          last_error, trigger, next_attempt_at, CASE WHEN status = 'pending' THEN NULL ELSE now() END
+          last_error, trigger, next_attempt_at, CASE WHEN status = 'pending' THEN NULL ELSE now() END, now()
         FROM input
         ON CONFLICT (id) DO UPDATE SET
           -- A late duplicate attempt must not undo a success.

@@ -1,0 +1,127 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { createProducer, type Producer } from '@letta-webhooks/producer';
+import { EXAMPLE_EVENT_DATA, type Settings } from '@letta-webhooks/shared';
+import { Queue } from 'bullmq';
+import { sql } from 'kysely';
+import { createTestContext, waitFor, type TestContext } from '../../../test/support/harness.js';
+import { startReceiver, type Receiver } from '../../../test/support/receiver.js';
+import { createWorker } from '../src/index.js';
+
+let ctx: TestContext;
+let producer: Producer;
+let receiver: Receiver;
+let queue: Queue;
+let settings: Settings;
+
+beforeAll(async () => {
+  ctx = await createTestContext({ WEBHOOK_OUTBOX_POLL_MS: '50' });
+  settings = ctx.settings;
+  producer = createProducer({ settings, organizationId: 'org-a' });
+  receiver = await startReceiver();
+  queue = new Queue(settings.queueName, { connection: ctx.redis, prefix: settings.queuePrefix });
+  await producer.createEndpoint({
+    url: receiver.url('/o'),
+    organizationId: 'org-a',
+    eventTypes: ['*'],
+  });
+});
+
+afterAll(async () => {
+  await queue.close();
+  await producer.close();
+  await receiver.close();
+  await ctx.cleanup();
+});
+
+const run = EXAMPLE_EVENT_DATA['agent.run.completed'];
+const status = async (id: string) => (await producer.getDelivery(id))?.status;
+
+describe('transactional outbox', () => {
+  it('publishes with the caller’s transaction: nothing on rollback, delivered after commit', async () => {
+    let rolledBackId = '';
+    await ctx.db
+      .transaction()
+      .execute(async (trx) => {
+        const result = await producer.publishEvent('agent-1', 'agent.run.completed', run, {
+          transaction: trx,
+        });
+        rolledBackId = result.deliveries[0]?.deliveryId ?? '';
+        throw new Error('the caller’s own change failed');
+      })
+      .catch(() => undefined);
+    expect(rolledBackId).toMatch(/^dlv_/);
+    expect(await status(rolledBackId)).toBeUndefined();
+
+    // Committed while no worker runs: the delivery waits in Postgres, not in Redis.
+    const committed = await ctx.db
+      .transaction()
+      .execute((trx) =>
+        producer.publishEvent('agent-1', 'agent.run.completed', run, { transaction: trx }),
+      );
+    const id = committed.deliveries[0]?.deliveryId ?? '';
+    expect(await status(id)).toBe('pending');
+    expect(await queue.count()).toBe(0);
+
+    const worker = createWorker({ settings });
+    try {
+      await waitFor(async () => ((await status(id)) === 'succeeded' ? true : undefined), {
+        what: 'the relay and delivery',
+      });
+      const delivered = receiver
+        .requestsTo('/o')
+        .filter((r) => r.headers['x-letta-delivery-id'] === id);
+      expect(delivered).toHaveLength(1);
+      expect(JSON.parse(delivered[0]?.body.toString() ?? '{}')).toMatchObject({
+        event_id: committed.eventId,
+        data: run,
+      });
+    } finally {
+      await worker.close();
+    }
+  });
+
+  it('reconciles a pending delivery whose job was lost with Redis data', async () => {
+    receiver.respond(() => ({ status: 500 }));
+    const slow = ctx.withSettings({
+      WEBHOOK_BACKOFF_BASE_MS: '600000',
+      WEBHOOK_BACKOFF_MAX_MS: '600000',
+    });
+    const slowProducer = createProducer({ settings: slow });
+    let worker = createWorker({ settings: slow });
+    let id = '';
+    try {
+      const { deliveries } = await slowProducer.publishEvent(
+        'agent-2',
+        'agent.run.completed',
+        run,
+        { organizationId: 'org-a' },
+      );
+      id = deliveries[0]?.deliveryId ?? '';
+      await waitFor(async () =>
+        (await producer.getDelivery(id))?.attemptCount === 1 ? true : undefined,
+      );
+      await worker.close();
+      // Redis loses the delayed retry; Postgres still says pending, and it is now long overdue.
+      await queue.obliterate({ force: true });
+      await sql`UPDATE webhook_deliveries SET next_attempt_at = now() - interval '1 hour' WHERE id = ${id}`.execute(
+        ctx.db,
+      );
+      receiver.respond(() => ({ status: 200 }));
+      worker = createWorker({
+        settings: ctx.withSettings({
+          WEBHOOK_RECONCILE_AFTER_MS: '1000',
+          WEBHOOK_RECONCILE_INTERVAL_MS: '100',
+        }),
+      });
+      await waitFor(async () => ((await status(id)) === 'succeeded' ? true : undefined), {
+        what: 'the reconciler',
+      });
+      expect((await producer.getDelivery(id))?.attempts.map((a) => a.statusCode)).toEqual([
+        500, 200,
+      ]);
+    } finally {
+      await worker.close();
+      await slowProducer.close();
+    }
+  });
+});
