@@ -43,6 +43,8 @@ export class EndpointChangeBus {
       first = false;
     });
     await subscriber.subscribe(this.#channel);
+    // Anything cached before the subscription was live may have missed a change.
+    handler('*');
   }
 
   /** Closes the subscriber connection, if any. */
