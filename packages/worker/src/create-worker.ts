@@ -29,6 +29,8 @@ import { RetryableDeliveryError } from './retryable-delivery-error.js';
 
 // Time aborted deliveries get to record their attempt and requeue their job.
 const ABORT_GRACE_MS = 2_000;
+// Longest wait for each later shutdown step (relay, queues, pool).
+const CLOSE_STEP_MS = 5_000;
 
 /** True when `promise` settles within `ms`; the timer never outlives the race. */
 async function settlesWithin(promise: Promise<unknown>, ms: number): Promise<boolean> {
@@ -192,13 +194,19 @@ export function createWorker(options: WorkerOptions = {}): WebhookWorker {
           worker.cancelAllJobs('shutdown');
           if (!(await settlesWithin(graceful, ABORT_GRACE_MS))) await worker.close(true);
         }
-        await outbox.stop();
-        await retention?.close();
+        // Every remaining step is bounded: a connection left broken by an outage
+        // must not keep a stopping worker alive.
+        const step = async (name: string, done: Promise<unknown>) => {
+          if (!(await settlesWithin(done, CLOSE_STEP_MS)))
+            logger.warn({ step: name }, 'shutdown step timed out; moving on');
+        };
+        await step('outbox relay', outbox.stop());
+        await step('retention', retention?.close() ?? Promise.resolve());
         sender.close();
         changes.close();
-        await queue.close();
+        await step('queue', queue.close());
         redis.disconnect();
-        await db.destroy();
+        await step('postgres pool', db.destroy());
       })();
       return closing;
     },

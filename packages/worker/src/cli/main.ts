@@ -23,6 +23,11 @@ async function runWorker(): Promise<void> {
     process.on('SIGINT', stop);
   });
   logger.info('worker stopped');
+  // Everything was closed; if a broken socket still holds the event loop, leave anyway.
+  setTimeout(() => {
+    logger.warn('a handle outlived shutdown; exiting');
+    process.exit(process.exitCode ?? 0);
+  }, 1_000).unref();
 }
 
 async function runMigrations(): Promise<void> {
