@@ -254,22 +254,25 @@ async function main(): Promise<void> {
     ];
     const ids = await publish(producer, N);
     while ((await succeededCount(ids)) < N * 0.3) await sleep(50);
-    await new Promise<void>((resolve) =>
+    // close() waits for open connections to end: cut them at the same time.
+    const closed = new Promise<void>((resolve) => {
       proxy.close(() => {
         resolve();
-      }),
-    );
+      });
+    });
     for (const s of sockets) s.destroy();
+    await closed;
     await sleep(10_000);
     await listen(proxyPort);
     await waitForSucceeded(db, ids, 180_000);
     await stopAll(workers);
-    await new Promise<void>((resolve) =>
+    const proxyClosed = new Promise<void>((resolve) => {
       proxy.close(() => {
         resolve();
-      }),
-    );
+      });
+    });
     for (const s of sockets) s.destroy();
+    await proxyClosed;
     await producer.close();
     outcomes.push(
       await check(
