@@ -55,6 +55,8 @@ export async function migrateToLatest(options: MigrateOptions): Promise<Migratio
     connectionString: options.connectionString,
     application_name: 'letta-webhooks-migrate',
   });
+  // A dropped connection surfaces through the next query; the event must not crash the process.
+  client.on('error', () => undefined);
   await client.connect();
   const results: MigrationResult[] = [];
   try {

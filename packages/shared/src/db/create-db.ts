@@ -27,5 +27,11 @@ export function createDb(options: CreateDbOptions): Kysely<Database> {
   // An idle client that loses its connection emits 'error' on the pool;
   // without a listener that would crash the process.
   pool.on('error', () => undefined);
+  // A checked-out client whose connection drops between queries (inside a
+  // transaction, say) emits 'error' on itself; the failure reaches the caller
+  // through its next query, so the event itself must not crash the process.
+  pool.on('connect', (client) => {
+    client.on('error', () => undefined);
+  });
   return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
 }
