@@ -171,14 +171,15 @@ export class DeliveryRecorder {
       ), delivery AS (
         INSERT INTO webhook_deliveries (id, event_id, endpoint_id, event_type, organization_id, agent_id, status,
           attempt_count, last_status_code, last_error, last_trigger, next_attempt_at, completed_at, enqueued_at)
-        SELECT delivery_id, event_id, endpoint_id, event_type, organization_id, agent_id, status, 1, status_code,
+        SELECT delivery_id, event_id, endpoint_id, event_type, organization_id, agent_id, status, attempt_number, status_code,
           last_error, trigger, next_attempt_at, CASE WHEN status = 'pending' THEN NULL ELSE now() END, now()
         FROM input
         ON CONFLICT (id) DO UPDATE SET
           -- A late duplicate attempt must not undo a success.
           status = CASE WHEN webhook_deliveries.status = 'succeeded' AND excluded.last_trigger = 'scheduled'
             THEN webhook_deliveries.status ELSE excluded.status END,
-          attempt_count = webhook_deliveries.attempt_count + 1,
+          -- The attempt's own number, not +1: a retried write of the same attempt changes nothing.
+          attempt_count = greatest(webhook_deliveries.attempt_count, excluded.attempt_count),
           last_status_code = excluded.last_status_code,
           last_error = excluded.last_error,
           last_trigger = excluded.last_trigger,
@@ -193,6 +194,7 @@ export class DeliveryRecorder {
         SELECT i.delivery_id, i.attempt_number, i.trigger, i.outcome, i.status_code, i.error_kind, i.error_message,
           i.excerpt, i.truncated, i.started_at, i.duration_ms
         FROM input i JOIN delivery d ON d.id = i.delivery_id
+        ON CONFLICT (delivery_id, attempt_number, started_at) DO NOTHING
       ), outcome AS (
         -- Per endpoint: a success resets its failure record; failures extend it.
         SELECT endpoint_id, bool_or(health = 'success') AS succeeded,
