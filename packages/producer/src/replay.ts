@@ -2,9 +2,10 @@ import {
   DELIVERY_JOB_NAME,
   WebhookError,
   deliveryIdFor,
+  jobDataFromStored,
   type Database,
   type DeliveryJobData,
-  type EventType,
+  type StoredDelivery,
 } from '@letta-webhooks/shared';
 import type { JobsOptions } from 'bullmq';
 import { randomBytes } from 'node:crypto';
@@ -32,35 +33,10 @@ export interface RecoverOptions {
 
 const BATCH = 500;
 
-interface StoredDelivery {
-  readonly id: string;
-  readonly event_id: string;
-  readonly endpoint_id: string;
-  readonly event_type: string;
-  readonly agent_id: string;
-  readonly organization_id: string;
-  readonly body: string;
-  readonly occurred_at: Date;
-}
-
-function jobData(row: StoredDelivery, trigger: 'scheduled' | 'manual'): DeliveryJobData {
-  return {
-    deliveryId: row.id,
-    eventId: row.event_id,
-    endpointId: row.endpoint_id,
-    eventType: row.event_type as EventType,
-    agentId: row.agent_id,
-    organizationId: row.organization_id,
-    occurredAt: row.occurred_at.toISOString(),
-    body: row.body,
-    trigger,
-  };
-}
-
 function manualJob(row: StoredDelivery): QueuedJob {
   return {
     name: DELIVERY_JOB_NAME,
-    data: jobData(row, 'manual'),
+    data: jobDataFromStored(row, 'manual'),
     // A job id of its own: the scheduled job may still exist under the delivery id.
     opts: { jobId: `${row.id}-m${Date.now().toString(36)}${randomBytes(3).toString('hex')}` },
   };
@@ -213,7 +189,7 @@ export class Replayer {
       else
         jobs.push({
           name: DELIVERY_JOB_NAME,
-          data: jobData(row, 'scheduled'),
+          data: jobDataFromStored(row),
           opts: { jobId: row.id },
         });
     });

@@ -43,8 +43,13 @@ export { createDb } from './db/create-db.js';
 export type { CreateDbOptions } from './db/create-db.js';
 export type * from './db/tables.js';
 
-export { BACKOFF_TYPE, DELIVERY_JOB_NAME, deliveryJobSchema } from './queue/delivery-job.js';
-export type { DeliveryJobData } from './queue/delivery-job.js';
+export {
+  BACKOFF_TYPE,
+  DELIVERY_JOB_NAME,
+  deliveryJobSchema,
+  jobDataFromStored,
+} from './queue/delivery-job.js';
+export type { DeliveryJobData, StoredDelivery } from './queue/delivery-job.js';
 export { createRedis } from './queue/create-redis.js';
 export type { RedisConnection, RedisRole } from './queue/create-redis.js';
 export { deliveryJobOptions } from './queue/job-options.js';

@@ -17,39 +17,33 @@ const cidr = z.string().refine(
   { error: 'must be an IPv4 or IPv6 address or CIDR, e.g. 127.0.0.0/8' },
 );
 
-const encryptionKeys = z
-  .string()
-  .transform((value) =>
-    value
-      .split(',')
-      .map((part) => part.trim())
-      .filter((part) => part !== ''),
-  )
-  .pipe(
-    z.array(
-      z
-        .string()
-        .regex(
-          /^[A-Za-z0-9_-]{1,32}:[A-Za-z0-9+/]{43}=$/,
-          'must be keyId:base64 of 32 bytes (e.g. k1:$(openssl rand -base64 32))',
-        )
-        .transform((entry) => {
-          const [id = '', key = ''] = entry.split(':');
-          return { id, key: Buffer.from(key, 'base64') };
-        }),
-    ),
-  )
-  .refine((keys) => new Set(keys.map((k) => k.id)).size === keys.length, 'key ids must be unique');
+/** A comma-separated variable, each non-empty item checked by `item`. */
+function commaList<T extends z.ZodType<unknown, string>>(item: T) {
+  return z
+    .string()
+    .transform((value) =>
+      value
+        .split(',')
+        .map((part) => part.trim())
+        .filter((part) => part !== ''),
+    )
+    .pipe(z.array(item));
+}
 
-const cidrList = z
-  .string()
-  .transform((value) =>
-    value
-      .split(',')
-      .map((part) => part.trim())
-      .filter((part) => part !== ''),
-  )
-  .pipe(z.array(cidr));
+const encryptionKeys = commaList(
+  z
+    .string()
+    .regex(
+      /^[A-Za-z0-9_-]{1,32}:[A-Za-z0-9+/]{43}=$/,
+      'must be keyId:base64 of 32 bytes (e.g. k1:$(openssl rand -base64 32))',
+    )
+    .transform((entry) => {
+      const [id = '', key = ''] = entry.split(':');
+      return { id, key: Buffer.from(key, 'base64') };
+    }),
+).refine((keys) => new Set(keys.map((k) => k.id)).size === keys.length, 'key ids must be unique');
+
+const cidrList = commaList(cidr);
 
 /**
  * Every setting, as the environment variable that sets it, with its default.
@@ -70,26 +64,15 @@ export const settingsSchema = z
      * Redis Cluster nodes as comma-separated host:port; when set, REDIS_URL is
      * not used and every connection goes to the cluster.
      */
-    REDIS_CLUSTER_NODES: z
-      .string()
-      .transform((value) =>
-        value
-          .split(',')
-          .map((part) => part.trim())
-          .filter((part) => part !== ''),
-      )
-      .pipe(
-        z.array(
-          z
-            .string()
-            .regex(/^[A-Za-z0-9.-]+:\d{1,5}$/, 'must be host:port')
-            .transform((node) => {
-              const [host = '', port = '0'] = node.split(':');
-              return { host, port: Number(port) };
-            }),
-        ),
-      )
-      .default([]),
+    REDIS_CLUSTER_NODES: commaList(
+      z
+        .string()
+        .regex(/^[A-Za-z0-9.-]+:\d{1,5}$/, 'must be host:port')
+        .transform((node) => {
+          const [host = '', port = '0'] = node.split(':');
+          return { host, port: Number(port) };
+        }),
+    ).default([]),
     /** BullMQ queue name. */
     WEBHOOK_QUEUE_NAME: z
       .string()

@@ -26,3 +26,33 @@ export type DeliveryJobData = z.input<typeof deliveryJobSchema>;
 
 /** The name of the worker's custom BullMQ backoff strategy. */
 export const BACKOFF_TYPE = 'letta-capped-exponential';
+
+/** A delivery as stored in Postgres, joined with its event's body (replay, outbox, reconciler). */
+export interface StoredDelivery {
+  readonly id: string;
+  readonly event_id: string;
+  readonly endpoint_id: string;
+  readonly event_type: string;
+  readonly agent_id: string;
+  readonly organization_id: string;
+  readonly body: string;
+  readonly occurred_at: Date;
+}
+
+/** The job data that sends a stored delivery (again). */
+export function jobDataFromStored(
+  row: StoredDelivery,
+  trigger: 'scheduled' | 'manual' = 'scheduled',
+): DeliveryJobData {
+  return {
+    deliveryId: row.id,
+    eventId: row.event_id,
+    endpointId: row.endpoint_id,
+    eventType: row.event_type as EventType,
+    agentId: row.agent_id,
+    organizationId: row.organization_id,
+    occurredAt: row.occurred_at.toISOString(),
+    body: row.body,
+    trigger,
+  };
+}

@@ -1,10 +1,10 @@
 import {
   DELIVERY_JOB_NAME,
   deliveryJobOptions,
+  jobDataFromStored,
   type Database,
-  type DeliveryJobData,
-  type EventType,
   type Settings,
+  type StoredDelivery,
 } from '@letta-webhooks/shared';
 import type { Queue } from 'bullmq';
 import { sql, type Kysely } from 'kysely';
@@ -12,32 +12,11 @@ import type { Logger } from 'pino';
 
 const BATCH = 500;
 
-interface StoredDelivery {
-  readonly id: string;
-  readonly event_id: string;
-  readonly endpoint_id: string;
-  readonly event_type: string;
-  readonly agent_id: string;
-  readonly organization_id: string;
-  readonly body: string;
-  readonly occurred_at: Date;
-}
-
 function job(row: StoredDelivery, settings: Settings) {
-  const data: DeliveryJobData = {
-    deliveryId: row.id,
-    eventId: row.event_id,
-    endpointId: row.endpoint_id,
-    eventType: row.event_type as EventType,
-    agentId: row.agent_id,
-    organizationId: row.organization_id,
-    occurredAt: row.occurred_at.toISOString(),
-    body: row.body,
-  };
   // Job id = delivery id: relaying the same row twice cannot make a second job.
   return {
     name: DELIVERY_JOB_NAME,
-    data,
+    data: jobDataFromStored(row),
     opts: { ...deliveryJobOptions(settings), jobId: row.id },
   };
 }
