@@ -7,12 +7,11 @@ import { writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
-import { migrateToLatest } from '@letta-webhooks/migrations';
 import { createProducer, type BatchEvent, type Producer } from '@letta-webhooks/producer';
 import { EXAMPLE_EVENT_DATA, createDb, loadSettings, type Settings } from '@letta-webhooks/shared';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
-import pg from 'pg';
+import { freshDatabase } from '../scripts/fresh-database.js';
 import { percentile, round, slope } from './stats.js';
 
 const quick = process.argv.includes('--quick');
@@ -132,19 +131,11 @@ async function waitUntil(
 
 async function main(): Promise<void> {
   const base = loadSettings();
-  const admin = new pg.Client({ connectionString: base.databaseUrl });
-  await admin.connect();
-  await admin.query(`DROP DATABASE IF EXISTS ${DATABASE} WITH (FORCE)`);
-  await admin.query(`CREATE DATABASE ${DATABASE}`);
-  await admin.end();
-  const url = new URL(base.databaseUrl);
-  url.pathname = `/${DATABASE}`;
-  const migrated = await migrateToLatest({ connectionString: url.toString() });
-  if (migrated.error) throw migrated.error;
+  const databaseUrl = await freshDatabase(base.databaseUrl, DATABASE);
 
   const settings = loadSettings({
     ...process.env,
-    ...settingsEnv(base, { DATABASE_URL: url.toString(), WEBHOOK_QUEUE_PREFIX: PREFIX }),
+    ...settingsEnv(base, { DATABASE_URL: databaseUrl, WEBHOOK_QUEUE_PREFIX: PREFIX }),
   });
   const redis = new Redis(settings.redisUrl);
   const stale = await redis.keys(`${PREFIX}:*`);

@@ -10,12 +10,11 @@ import { Socket, createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { promisify } from 'node:util';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { migrateToLatest } from '@letta-webhooks/migrations';
 import { createProducer, isWebhookError, type Producer } from '@letta-webhooks/producer';
 import { EXAMPLE_EVENT_DATA, createDb, loadSettings } from '@letta-webhooks/shared';
 import { Redis } from 'ioredis';
 import { sql } from 'kysely';
-import pg from 'pg';
+import { freshDatabase } from '../scripts/fresh-database.js';
 import {
   check,
   startCountingReceiver,
@@ -34,16 +33,7 @@ const log = (message: string) => process.stderr.write(`[faults] ${message}\n`);
 
 async function main(): Promise<void> {
   const base = loadSettings();
-  const admin = new pg.Client({ connectionString: base.databaseUrl });
-  await admin.connect();
-  await admin.query(`DROP DATABASE IF EXISTS ${DATABASE} WITH (FORCE)`);
-  await admin.query(`CREATE DATABASE ${DATABASE}`);
-  await admin.end();
-  const dbUrl = new URL(base.databaseUrl);
-  dbUrl.pathname = `/${DATABASE}`;
-  const databaseUrl = dbUrl.toString();
-  const migrated = await migrateToLatest({ connectionString: databaseUrl });
-  if (migrated.error) throw migrated.error;
+  const databaseUrl = await freshDatabase(base.databaseUrl, DATABASE);
   const db = createDb({ connectionString: databaseUrl, poolSize: 2 });
   const receiver = await startCountingReceiver();
   const env = (extra: Record<string, string> = {}): Record<string, string> => ({

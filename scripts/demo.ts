@@ -4,7 +4,6 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { migrateToLatest } from '@letta-webhooks/migrations';
 import { createProducer } from '@letta-webhooks/producer';
 import {
   EVENT_TYPES,
@@ -13,49 +12,19 @@ import {
   loadSettings,
   verifyWebhook,
 } from '@letta-webhooks/shared';
-import { createWorker } from '@letta-webhooks/worker';
+import { createWorker, formatTable } from '@letta-webhooks/worker';
 import { Redis } from 'ioredis';
-import pg from 'pg';
+import { freshDatabase } from './fresh-database.js';
 
 const DEMO_DATABASE = 'letta_webhooks_demo';
 const DEMO_PREFIX = '{letta-webhooks-demo}';
 const TIMEOUT_MS = 60_000;
 
-async function recreateDatabase(adminUrl: string): Promise<string> {
-  const client = new pg.Client({ connectionString: adminUrl });
-  await client.connect();
-  await client.query(`DROP DATABASE IF EXISTS ${DEMO_DATABASE} WITH (FORCE)`);
-  await client.query(`CREATE DATABASE ${DEMO_DATABASE}`);
-  await client.end();
-  const url = new URL(adminUrl);
-  url.pathname = `/${DEMO_DATABASE}`;
-  return url.toString();
-}
-
-function table(rows: readonly Record<string, unknown>[]): string {
-  if (rows.length === 0) return '(none)';
-  const columns = Object.keys(rows[0] ?? {});
-  const cell = (value: unknown): string => {
-    if (value instanceof Date) return value.toISOString().slice(11, 23);
-    if (typeof value === 'string') return value;
-    return value === null || value === undefined ? '' : JSON.stringify(value);
-  };
-  const widths = columns.map((c) => Math.max(c.length, ...rows.map((r) => cell(r[c]).length)));
-  const line = (values: string[]) => values.map((v, i) => v.padEnd(widths[i] ?? 0)).join('  ');
-  return [
-    line(columns),
-    line(widths.map((w) => '-'.repeat(w))),
-    ...rows.map((r) => line(columns.map((c) => cell(r[c])))),
-  ].join('\n');
-}
-
 async function main(): Promise<void> {
   const base = loadSettings();
   console.log(`Postgres ${new URL(base.databaseUrl).host}, Redis ${new URL(base.redisUrl).host}`);
-  const databaseUrl = await recreateDatabase(base.databaseUrl);
-  const migration = await migrateToLatest({ connectionString: databaseUrl });
-  if (migration.error) throw migration.error;
-  console.log(`database ${DEMO_DATABASE}: ${migration.results.length} migrations applied`);
+  const databaseUrl = await freshDatabase(base.databaseUrl, DEMO_DATABASE);
+  console.log(`database ${DEMO_DATABASE}: created and migrated`);
 
   const settings = loadSettings({
     ...process.env,
@@ -164,7 +133,7 @@ async function main(): Promise<void> {
         .orderBy('d.created_at')
         .execute();
       console.log('Deliveries (from Postgres)');
-      console.log(table(deliveries));
+      console.log(formatTable(deliveries));
       const attempts = await db
         .selectFrom('webhook_attempts')
         .select([
@@ -179,7 +148,7 @@ async function main(): Promise<void> {
         .orderBy('id')
         .execute();
       console.log('\nAttempts (from Postgres)');
-      console.log(table(attempts));
+      console.log(formatTable(attempts));
 
       const failed = deliveries.filter((d) => d.status !== 'succeeded').length;
       console.log(
