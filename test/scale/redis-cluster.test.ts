@@ -26,9 +26,10 @@ beforeAll(async () => {
 }, 60_000);
 
 afterAll(async () => {
-  await receiver.close();
-  await cluster.stop();
-  await ctx.cleanup();
+  // beforeAll may have failed part-way: close what was started.
+  await (receiver as Receiver | undefined)?.close();
+  await (cluster as LocalCluster | undefined)?.stop();
+  await (ctx as TestContext | undefined)?.cleanup();
 });
 
 describe('Redis Cluster', () => {

@@ -1,5 +1,6 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
+import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
@@ -13,6 +14,33 @@ export interface LocalCluster {
   stop(): Promise<void>;
 }
 
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as AddressInfo;
+      server.close(() => {
+        resolve(port);
+      });
+    });
+  });
+}
+
+function isFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.once('error', () => {
+      resolve(false);
+    });
+    server.listen(port, '127.0.0.1', () =>
+      server.close(() => {
+        resolve(true);
+      }),
+    );
+  });
+}
+
 async function redisCli(...args: string[]): Promise<string> {
   return (await run('redis-cli', args, { timeout: 30_000 })).stdout;
 }
@@ -20,9 +48,12 @@ async function redisCli(...args: string[]): Promise<string> {
 /** Starts three `redis-server --cluster-enabled yes` processes and joins them into a cluster. */
 export async function startRedisCluster(): Promise<LocalCluster> {
   const dir = await mkdtemp(`${tmpdir()}/lw-cluster-`);
-  // Cluster bus ports are port + 10000, so stay below 55535.
-  const base = 21_000 + Math.floor(Math.random() * 30_000);
-  const ports = [base, base + 1, base + 2];
+  const ports: number[] = [];
+  while (ports.length < 3) {
+    const port = await freePort();
+    // Each node also listens on its cluster bus port, port + 10000.
+    if (port < 55_000 && !ports.includes(port) && (await isFree(port + 10_000))) ports.push(port);
+  }
   const servers: ChildProcess[] = ports.map((port) =>
     spawn(
       'redis-server',
@@ -56,7 +87,7 @@ export async function startRedisCluster(): Promise<LocalCluster> {
       for (let i = 0; ; i++) {
         const pong = await redisCli('-p', String(port), 'ping').catch(() => '');
         if (pong.trim() === 'PONG') break;
-        if (i > 100) throw new Error(`redis-server on ${port} did not start`);
+        if (i > 300) throw new Error(`redis-server on ${port} did not start`);
         await sleep(50);
       }
     }
