@@ -1,13 +1,15 @@
 import {
-  EVENT_TYPES,
   WebhookError,
+  deliveryStatusSchema,
+  eventTypeSchema,
   parseOrThrow,
   resourceIdSchema,
+  type AttemptOutcome,
   type AttemptRow,
+  type AttemptTrigger,
   type Database,
   type DeliveryRow,
   type DeliveryStatus,
-  type EventType,
 } from '@letta-webhooks/shared';
 import type { Kysely } from 'kysely';
 import { z } from 'zod';
@@ -18,8 +20,8 @@ export const listDeliveriesInputSchema = z.strictObject({
   endpointId: z.string().min(1).optional(),
   agentId: resourceIdSchema.optional(),
   organizationId: resourceIdSchema.optional(),
-  status: z.enum(['pending', 'succeeded', 'failed', 'cancelled']).optional(),
-  eventType: z.enum(EVENT_TYPES as [EventType, ...EventType[]]).optional(),
+  status: deliveryStatusSchema.optional(),
+  eventType: eventTypeSchema.optional(),
   /** Deliveries created at or after this time. */
   since: z.coerce.date().optional(),
   /** Deliveries created before this time. */
@@ -53,8 +55,8 @@ export interface Delivery {
 /** One HTTP attempt of a delivery. */
 export interface Attempt {
   readonly attemptNumber: number;
-  readonly trigger: 'scheduled' | 'manual';
-  readonly outcome: 'succeeded' | 'retryable' | 'permanent';
+  readonly trigger: AttemptTrigger;
+  readonly outcome: AttemptOutcome;
   readonly statusCode: number | null;
   readonly errorKind: string | null;
   readonly errorMessage: string | null;

@@ -1,8 +1,10 @@
 import {
+  endpointKindSchema,
   endpointUrlSchema,
   eventTypeFilterSchema,
   resourceIdSchema,
   secretSchema,
+  type EndpointKind,
   type EndpointRow,
 } from '@letta-webhooks/shared';
 import { z } from 'zod';
@@ -57,7 +59,7 @@ export const listEndpointsInputSchema = z.strictObject({
   agentId: resourceIdSchema.optional(),
   enabled: z.boolean().optional(),
   /** `subscription` (registered endpoints) or `callback` (one-off callback URLs). Default `subscription`. */
-  kind: z.enum(['subscription', 'callback']).default('subscription'),
+  kind: endpointKindSchema.default('subscription'),
   /** Page size. Default 50, at most 500. */
   limit: z.int().min(1).max(500).default(50),
   /** `nextCursor` of the previous page. */
@@ -93,7 +95,7 @@ export interface Endpoint {
   readonly enabled: boolean;
   readonly disabledReason: string | null;
   readonly metadata: Readonly<Record<string, unknown>>;
-  readonly kind: 'subscription' | 'callback';
+  readonly kind: EndpointKind;
   readonly createdAt: Date;
   readonly updatedAt: Date;
 }

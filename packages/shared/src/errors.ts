@@ -12,6 +12,8 @@ export const WEBHOOK_ERROR_CODES = {
   INVALID_SETTINGS: 'one or more settings are invalid',
   QUEUE_UNAVAILABLE: 'the queue (Redis) could not accept the jobs',
   DATABASE_UNAVAILABLE: 'Postgres could not be reached',
+  UNAUTHORIZED: 'the API key is missing, unknown or revoked',
+  CONFLICT: 'the event id was already used with a different event',
 } as const;
 
 /** One of the codes in {@link WEBHOOK_ERROR_CODES}. */

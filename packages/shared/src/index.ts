@@ -7,6 +7,7 @@ export type { IdPrefix } from './ids.js';
 export {
   EVENT_TYPES,
   eventDataSchemas,
+  eventTypeSchema,
   isEventType,
   jobSchema,
   messageSchema,
@@ -42,6 +43,12 @@ export type { RetrySettings, Settings, SettingsEnv } from './settings.js';
 export { createDb } from './db/create-db.js';
 export type { CreateDbOptions } from './db/create-db.js';
 export type * from './db/tables.js';
+export {
+  attemptOutcomeSchema,
+  attemptTriggerSchema,
+  deliveryStatusSchema,
+  endpointKindSchema,
+} from './db/states.js';
 
 export {
   BACKOFF_TYPE,

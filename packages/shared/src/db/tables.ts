@@ -1,4 +1,5 @@
 import type { ColumnType, Generated, Insertable, Selectable, Updateable } from 'kysely';
+import type { AttemptOutcome, AttemptTrigger, DeliveryStatus, EndpointKind } from './states.js';
 
 // Glossary (see DESIGN.md): an *event* happened once; an *endpoint* is a URL an
 // organization registered; a *delivery* is one event to one endpoint; an
@@ -8,11 +9,7 @@ type Timestamp = ColumnType<Date, Date | string, Date | string>;
 type CreatedAt = ColumnType<Date, Date | string | undefined, never>;
 type UpdatedAt = ColumnType<Date, Date | string | undefined, Date | string>;
 
-/** Delivery states. */
-export type DeliveryStatus = 'pending' | 'succeeded' | 'failed' | 'cancelled';
-
-/** How an attempt ended. */
-export type AttemptOutcome = 'succeeded' | 'retryable' | 'permanent';
+export type { AttemptOutcome, AttemptTrigger, DeliveryStatus, EndpointKind } from './states.js';
 
 /** Why an attempt went wrong, when it did. */
 export type AttemptErrorKind =
@@ -50,9 +47,6 @@ export interface PreviousSecret {
   readonly secret: string;
   readonly expires_at: string;
 }
-
-/** `subscription`: registered by an organization; `callback`: a one-off URL given at publish. */
-export type EndpointKind = 'subscription' | 'callback';
 
 /** `webhook_organization_secrets`: the secret callback deliveries are signed with. */
 export interface OrganizationSecretsTable {
@@ -92,9 +86,6 @@ export interface DeliveriesTable {
   /** When the delivery's job entered BullMQ; null while it waits in the outbox. */
   enqueued_at: Timestamp | null;
 }
-
-/** What started an attempt: the retry schedule, or an operator (resend, recover). */
-export type AttemptTrigger = 'scheduled' | 'manual';
 
 /** `webhook_attempts`: one HTTP POST of a delivery. */
 export interface AttemptsTable {

@@ -133,6 +133,9 @@ export const EVENT_TYPES = Object.keys(eventDataSchemas) as EventType[];
 /** One of the event types in the catalogue. */
 export type EventType = keyof typeof eventDataSchemas;
 
+/** An event type of the catalogue, as a zod enum (wire schemas, filters, job data). */
+export const eventTypeSchema = z.enum(EVENT_TYPES as [EventType, ...EventType[]]);
+
 /** The `data` object a producer passes for event type `T`. */
 export type EventData<T extends EventType> = z.input<(typeof eventDataSchemas)[T]>;
 

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { EVENT_TYPES, type EventType } from './catalogue.js';
+import { eventTypeSchema } from './catalogue.js';
 
 /** Event ids: `evt_` then 1–100 letters, digits, `_` or `-`. */
 export const eventIdSchema = z
@@ -16,7 +16,7 @@ export const resourceIdSchema = z
 /** The request body of every webhook. */
 export const envelopeSchema = z.object({
   event_id: eventIdSchema,
-  event_type: z.enum(EVENT_TYPES as [EventType, ...EventType[]]),
+  event_type: eventTypeSchema,
   timestamp: z.iso.datetime(),
   agent_id: resourceIdSchema,
   organization_id: resourceIdSchema,

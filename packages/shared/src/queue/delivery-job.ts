@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { EVENT_TYPES, type EventType } from '../events/catalogue.js';
+import { eventTypeSchema, type EventType } from '../events/catalogue.js';
+import { attemptTriggerSchema, type AttemptTrigger } from '../db/states.js';
 
 /** BullMQ job name of every delivery job. */
 export const DELIVERY_JOB_NAME = 'deliver';
@@ -12,13 +13,16 @@ export const deliveryJobSchema = z.object({
   deliveryId: z.string().startsWith('dlv_'),
   eventId: z.string().startsWith('evt_'),
   endpointId: z.string().startsWith('ep_'),
-  eventType: z.enum(EVENT_TYPES as [EventType, ...EventType[]]),
+  eventType: eventTypeSchema,
   agentId: z.string().min(1),
   organizationId: z.string().min(1),
   occurredAt: z.string(),
   body: z.string().min(2),
-  /** `manual` for resends and recoveries: sent even if the delivery already settled. */
-  trigger: z.enum(['scheduled', 'manual']).default('scheduled'),
+  /**
+   * `manual` for resends and recoveries: sent even if the delivery already
+   * settled; `test` for a test event sent to one endpoint.
+   */
+  trigger: attemptTriggerSchema.default('scheduled'),
 });
 
 /** The data of one delivery job. */
@@ -42,7 +46,7 @@ export interface StoredDelivery {
 /** The job data that sends a stored delivery (again). */
 export function jobDataFromStored(
   row: StoredDelivery,
-  trigger: 'scheduled' | 'manual' = 'scheduled',
+  trigger: AttemptTrigger = 'scheduled',
 ): DeliveryJobData {
   return {
     deliveryId: row.id,

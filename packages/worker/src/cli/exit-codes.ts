@@ -15,6 +15,8 @@ export const EXIT_CODES = {
   ENDPOINT_DISABLED: 5,
   /** Redis or Postgres could not be reached. */
   UNAVAILABLE: 6,
+  /** The event id was already used with a different event. */
+  CONFLICT: 7,
 } as const;
 
 /** The exit code an error should end the command with. */
@@ -32,6 +34,10 @@ export function exitCodeFor(error: unknown): number {
       return EXIT_CODES.NOT_FOUND;
     case 'ENDPOINT_DISABLED':
       return EXIT_CODES.ENDPOINT_DISABLED;
+    case 'CONFLICT':
+      return EXIT_CODES.CONFLICT;
+    case 'UNAUTHORIZED':
+      return EXIT_CODES.FAILURE;
     case 'QUEUE_UNAVAILABLE':
     case 'DATABASE_UNAVAILABLE':
       return EXIT_CODES.UNAVAILABLE;
