@@ -6,7 +6,8 @@ export const WEBHOOK_ERROR_CODES = {
   INVALID_INPUT: 'an argument failed validation',
   UNKNOWN_EVENT_TYPE: 'the event type is not in the catalogue',
   PAYLOAD_TOO_LARGE: 'the serialized event exceeds the payload limit',
-  INVALID_URL: 'the endpoint URL is not an acceptable http(s) URL',
+  INVALID_URL:
+    'a URL was refused (not absolute http(s), credentials, too long, a non-public or loopback host, or http while https is required); `field` names it, the message says why',
   NOT_FOUND: 'the requested record does not exist',
   ENDPOINT_DISABLED: 'the endpoint is disabled or deleted; enable it first',
   INVALID_SETTINGS: 'one or more settings are invalid',

@@ -24,7 +24,14 @@ export { envelopeSchema, eventIdSchema, resourceIdSchema } from './events/envelo
 export type { WebhookEnvelope } from './events/envelope.js';
 export { eventTypeFilterSchema, filterMatches, subscribes } from './events/subscription.js';
 
-export { generateSecret, secretKey, secretSchema } from './signing/secret.js';
+export {
+  MAX_SECRET_BYTES,
+  MIN_SECRET_BYTES,
+  decodeSecret,
+  generateSecret,
+  secretKey,
+  secretSchema,
+} from './signing/secret.js';
 export { signWebhook } from './signing/sign.js';
 export { SecretCipher } from './signing/secret-cipher.js';
 export type { SecretKey } from './signing/secret-cipher.js';
@@ -62,6 +69,12 @@ export type { RedisConnection, RedisRole } from './queue/create-redis.js';
 export { deliveryJobOptions } from './queue/job-options.js';
 
 export { AddressGuard } from './net/address-guard.js';
-export { MAX_URL_LENGTH, endpointUrlSchema, urlRefusal } from './net/endpoint-url.js';
+export {
+  MAX_URL_LENGTH,
+  URL_REFUSAL_CODE,
+  endpointUrlSchema,
+  isLoopbackName,
+  urlRefusal,
+} from './net/endpoint-url.js';
 export { EndpointChangeBus } from './queue/endpoint-change-bus.js';
 export type { EndpointChangeHandler } from './queue/endpoint-change-bus.js';

@@ -3,8 +3,31 @@ import { z } from 'zod';
 import { WebhookError } from './errors.js';
 import { toIssues } from './validation.js';
 
-const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+// Numbers are written in plain decimal: a blank value, hex (`0x10`), exponents
+// (`1e3`) or signs are refused rather than coerced (`' '` would read as 0).
+const decimal = (min: number, max: number) =>
+  z
+    .string()
+    .regex(/^\d+(\.\d+)?$/, 'must be a decimal number')
+    .transform(Number)
+    .pipe(z.number().min(min).max(max));
+const int = (min: number, max: number) =>
+  z
+    .string()
+    .regex(/^\d+$/, 'must be a whole decimal number')
+    .transform(Number)
+    .pipe(z.number().int().min(min).max(max));
 const ms = (min: number, max: number) => int(min, max);
+
+// Host names per RFC 1123 (labels of letters, digits and inner hyphens), or IP literals.
+const HOST_NAME =
+  /^(?=.{1,253}\.?$)[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*\.?$/;
+const listenHost = z
+  .string()
+  .refine(
+    (value) => isIPv4(value) || isIPv6(value) || HOST_NAME.test(value),
+    'must be an IP address (e.g. 127.0.0.1, 0.0.0.0, ::) or a host name',
+  );
 
 const cidr = z.string().refine(
   (value) => {
@@ -92,7 +115,7 @@ export const settingsSchema = z
     /** Cap on any one retry delay. */
     WEBHOOK_BACKOFF_MAX_MS: ms(1, 7 * 86_400_000).default(36_000_000),
     /** Fraction of each delay that is randomized (0 = none, 1 = full jitter). */
-    WEBHOOK_BACKOFF_JITTER: z.coerce.number().min(0).max(1).default(0.2),
+    WEBHOOK_BACKOFF_JITTER: decimal(0, 1).default(0.2),
     /** Cap on a delay asked for by a receiver's Retry-After header. */
     WEBHOOK_RETRY_AFTER_MAX_MS: ms(0, 86_400_000).default(3_600_000),
     /** Hard deadline for one attempt: connect, send, headers and body. */
@@ -149,16 +172,18 @@ export const settingsSchema = z
     /** How often workers run the reconciler. */
     WEBHOOK_RECONCILE_INTERVAL_MS: ms(100, 86_400_000).default(60_000),
     /** Settled deliveries (and their attempts) older than this many days are deleted; 0 keeps them forever. */
-    WEBHOOK_RETENTION_DAYS: z.coerce.number().min(0).max(36_500).default(30),
+    WEBHOOK_RETENTION_DAYS: decimal(0, 36_500).default(30),
     /** How often workers run the retention cleanup (one worker at a time, through a BullMQ job scheduler). */
     WEBHOOK_RETENTION_INTERVAL_MS: ms(1_000, 7 * 86_400_000).default(3_600_000),
     /** Port of the worker's admin server (/metrics, /healthz, /readyz); 0 picks a free port, "off" disables it. */
     WEBHOOK_ADMIN_PORT: z
-      .union([z.literal('off'), z.coerce.number().int().min(0).max(65_535)])
+      .union([z.literal('off'), int(0, 65_535)], {
+        error: 'must be a port number (0 picks a free port) or "off"',
+      })
       .default(9464)
       .transform((value) => (value === 'off' ? null : value)),
-    /** Address the admin server listens on. */
-    WEBHOOK_ADMIN_HOST: z.string().min(1).default('127.0.0.1'),
+    /** Address the admin server listens on: an IP address or a host name. */
+    WEBHOOK_ADMIN_HOST: listenHost.default('127.0.0.1'),
     /** Log level: fatal, error, warn, info, debug, trace or silent. */
     LOG_LEVEL: z
       .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
@@ -237,7 +262,14 @@ export function loadSettings(
   }
   const result = settingsSchema.safeParse(picked);
   if (result.success) return result.data;
-  const issues = toIssues(result.error);
+  // One line per variable: the first problem found with each.
+  const seen = new Set<string>();
+  const issues = toIssues(result.error).filter((issue) => {
+    const variable = issue.field.split('.')[0] ?? issue.field;
+    if (seen.has(variable)) return false;
+    seen.add(variable);
+    return true;
+  });
   throw new WebhookError({
     code: 'INVALID_SETTINGS',
     message: ['invalid settings:', ...issues.map((i) => `  ${i.field}: ${i.message}`)].join('\n'),

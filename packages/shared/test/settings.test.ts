@@ -63,4 +63,48 @@ describe('settings', () => {
       expect((error as Error).message).not.toContain('hunter2');
     }
   });
+
+  it('refuses blank and non-decimal numbers instead of coercing them, one line per variable', () => {
+    let caught: unknown;
+    try {
+      loadSettings({
+        WEBHOOK_WORKER_CONCURRENCY: ' ',
+        WEBHOOK_MAX_ATTEMPTS: '0x10',
+        WEBHOOK_REQUEST_TIMEOUT_MS: '1e3',
+        WEBHOOK_BACKOFF_JITTER: ' ',
+        WEBHOOK_RETENTION_DAYS: '-1',
+        WEBHOOK_ADMIN_PORT: '0x10',
+        DATABASE_POOL_SIZE: '+5',
+      });
+    } catch (error) {
+      caught = error;
+    }
+    expect(caught).toBeInstanceOf(WebhookError);
+    const lines = (caught as Error).message.split('\n');
+    expect(lines[0]).toBe('invalid settings:');
+    expect(lines.slice(1).map((line) => line.trim().split(':')[0])).toEqual([
+      'DATABASE_POOL_SIZE',
+      'WEBHOOK_WORKER_CONCURRENCY',
+      'WEBHOOK_MAX_ATTEMPTS',
+      'WEBHOOK_BACKOFF_JITTER',
+      'WEBHOOK_REQUEST_TIMEOUT_MS',
+      'WEBHOOK_RETENTION_DAYS',
+      'WEBHOOK_ADMIN_PORT',
+    ]);
+    expect(lines[1]).toMatch(/must be a whole decimal number/);
+    // Plain decimals still read as before.
+    const settings = loadSettings({ WEBHOOK_BACKOFF_JITTER: '0.5', WEBHOOK_ADMIN_PORT: '0' });
+    expect(settings.retry.jitter).toBe(0.5);
+    expect(settings.admin).toEqual({ port: 0, host: '127.0.0.1' });
+  });
+
+  it('accepts an IP address or a host name as WEBHOOK_ADMIN_HOST, nothing else', () => {
+    for (const host of ['0.0.0.0', '::', '::1', 'localhost', 'worker-1.internal', 'admin.example.'])
+      expect(loadSettings({ WEBHOOK_ADMIN_HOST: host }).admin?.host).toBe(host);
+    for (const host of ['nonsense!', ' ', 'a b', '-lead.example', '[::1]', 'http://x', 'a..b']) {
+      expect(() => loadSettings({ WEBHOOK_ADMIN_HOST: host })).toThrow(
+        /WEBHOOK_ADMIN_HOST: must be an IP address/,
+      );
+    }
+  });
 });

@@ -205,3 +205,58 @@ describe('verifyWebhook', () => {
     ).toBe('INVALID_BODY');
   });
 });
+
+describe('verifyWebhook refuses unusable secrets before comparing anything', () => {
+  // A signature anyone can make: HMAC-SHA256 under a zero-length key.
+  const forgedMac = createHmac('sha256', Buffer.alloc(0))
+    .update(`evt_test1.${NOW_S}.${body}`)
+    .digest();
+  const forged = {
+    'webhook-id': 'evt_test1',
+    'webhook-timestamp': String(NOW_S),
+    'webhook-signature': `v1,${forgedMac.toString('base64')}`,
+  };
+  const short = `whsec_${Buffer.alloc(16, 7).toString('base64')}`;
+  const unusable: readonly [string, unknown][] = [
+    ['empty', ''],
+    ['prefix only', 'whsec_'],
+    ['not base64', 'whsec_!!!!'],
+    ['blank', '   '],
+    ['empty in a list', ['']],
+    ['undefined', undefined],
+    ['null', null],
+    ['a number', 42],
+    ['undefined in a list', [undefined]],
+    ['a good and an empty one', [generateSecret(), '']],
+    ['16 bytes', short],
+  ];
+
+  it.each(unusable)('%s: INVALID_SECRET', (_name, secret) => {
+    expect(failure(() => verifyWebhook(body, forged, secret as string, { now: NOW }))).toBe(
+      'INVALID_SECRET',
+    );
+  });
+
+  it('never echoes the secret', () => {
+    try {
+      verifyWebhook(body, forged, short, { now: NOW });
+    } catch (error) {
+      expect((error as Error).message).not.toContain(short.slice(6));
+      expect((error as Error).message).toMatch(/16 bytes; at least 24/);
+    }
+  });
+
+  it('the standardwebhooks package refuses the same empty, blank, non-base64 and non-string secrets', () => {
+    for (const [name, secret] of unusable) {
+      if (name === '16 bytes' || name === 'a good and an empty one') continue;
+      expect(() => new Webhook(secret as string)).toThrow();
+    }
+  });
+
+  it('still accepts a secret without the whsec_ prefix, as Standard Webhooks libraries do', () => {
+    const secret = generateSecret();
+    expect(verifyWebhook(body, headersFor([secret]), secret.slice(6), { now: NOW }).event_id).toBe(
+      'evt_test1',
+    );
+  });
+});

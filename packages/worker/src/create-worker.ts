@@ -8,11 +8,16 @@ import {
   loadSettings,
   type DeliveryJobData,
   type Settings,
+  type WebhookError,
 } from '@letta-webhooks/shared';
 import { Queue, Worker } from 'bullmq';
 import { sql } from 'kysely';
 import type { Registry } from 'prom-client';
-import { startAdminServer, type AdminServer } from './observability/admin-server.js';
+import {
+  adminListenError,
+  startAdminServer,
+  type AdminServer,
+} from './observability/admin-server.js';
 import { createMetrics } from './observability/metrics.js';
 import { OutboxRelay } from './outbox/outbox-relay.js';
 import { scheduleRetention } from './retention-schedule.js';
@@ -61,7 +66,11 @@ export interface WebhookWorker {
   readonly worker: Worker<DeliveryJobData, ProcessResult>;
   /** The worker's Prometheus registry (also served on the admin port's `/metrics`). */
   readonly metrics: Registry;
-  /** The admin server's port once it listens; undefined when it is off or failed to start. */
+  /**
+   * The admin server's port once it listens; undefined when it is off.
+   *
+   * @throws {WebhookError} `INVALID_SETTINGS` (field `WEBHOOK_ADMIN_PORT`) when it cannot listen.
+   */
   adminPort(): Promise<number | undefined>;
   /**
    * Stops taking jobs, lets in-flight deliveries finish for up to
@@ -150,11 +159,13 @@ export function createWorker(options: WorkerOptions = {}): WebhookWorker {
   const retention = scheduleRetention(settings, redis, db, logger);
   const outbox = new OutboxRelay(db, queue, settings, logger);
   outbox.start();
+  let adminError: WebhookError | undefined;
+  const adminAt = settings.admin;
   const admin: Promise<AdminServer | undefined> =
-    settings.admin === null
+    adminAt === null
       ? Promise.resolve(undefined)
       : startAdminServer({
-          ...settings.admin,
+          ...adminAt,
           registry: metrics.registry,
           checks: {
             redis: async () => {
@@ -176,6 +187,7 @@ export function createWorker(options: WorkerOptions = {}): WebhookWorker {
           },
           (error: unknown) => {
             logger.error({ err: String(error) }, 'admin server could not start');
+            adminError = adminListenError(adminAt, error);
             return undefined;
           },
         );
@@ -184,7 +196,11 @@ export function createWorker(options: WorkerOptions = {}): WebhookWorker {
   return {
     worker,
     metrics: metrics.registry,
-    adminPort: () => admin.then((server) => server?.port),
+    adminPort: () =>
+      admin.then((server) => {
+        if (adminError) throw adminError;
+        return server?.port;
+      }),
     close() {
       closing ??= (async () => {
         await (await admin)?.close();

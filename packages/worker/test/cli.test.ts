@@ -1,13 +1,9 @@
-import { spawn } from 'node:child_process';
-import { once } from 'node:events';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { createProducer, type Producer } from '@letta-webhooks/producer';
 import { EXAMPLE_EVENT_DATA } from '@letta-webhooks/shared';
+import { startCli } from '../../../test/support/cli.js';
 import { createTestContext, waitFor, type TestContext } from '../../../test/support/harness.js';
 import { startReceiver, type Receiver } from '../../../test/support/receiver.js';
-
-const BIN = fileURLToPath(new URL('../bin/letta-webhooks.js', import.meta.url));
 
 let ctx: TestContext;
 let producer: Producer;
@@ -25,18 +21,7 @@ afterAll(async () => {
   await ctx.cleanup();
 });
 
-function run(args: string[], env: Record<string, string>) {
-  const child = spawn(process.execPath, [BIN, ...args], {
-    env: { PATH: process.env.PATH ?? '', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  const exited = once(child, 'exit').then(([code]) => code as number | null);
-  return { child, exited, output: () => ({ stdout, stderr }) };
-}
+const run = startCli;
 
 describe('letta-webhooks CLI', () => {
   it('worker delivers, then on SIGTERM finishes its in-flight delivery and exits 0', async () => {

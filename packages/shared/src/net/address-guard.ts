@@ -39,6 +39,11 @@ export class AddressGuard {
     return new AddressGuard(settings.allowedCidrs, { httpsOnly: settings.httpsOnly });
   }
 
+  /** True when the allow-list covers loopback (127.0.0.1 or ::1), as for local development. */
+  allowsLoopback(): boolean {
+    return this.refusal('127.0.0.1') === undefined || this.refusal('::1') === undefined;
+  }
+
   /** Why `ip` is refused (its range name, e.g. `loopback`, `private`), or undefined if allowed. */
   refusal(ip: string): string | undefined {
     if (!ipaddr.isValid(ip)) return 'not an IP address';

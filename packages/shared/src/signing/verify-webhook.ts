@@ -1,6 +1,6 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { envelopeSchema, type WebhookEnvelope } from '../events/envelope.js';
-import { secretKey } from './secret.js';
+import { decodeSecret } from './secret.js';
 import { WebhookVerificationError } from './webhook-verification-error.js';
 
 /** Request headers as Node, Express, Fastify or the Fetch API expose them. */
@@ -36,6 +36,10 @@ function header(headers: WebhookHeaders, name: string): string | undefined {
  * Pass the raw body bytes exactly as received, and every secret currently
  * valid for the endpoint (during a rotation, the old and the new one).
  *
+ * A secret that is not a string, is empty or blank, is not base64, or decodes
+ * to fewer than 24 bytes is refused (`INVALID_SECRET`) before anything is
+ * compared: an empty key would accept any signature made with an empty key.
+ *
  * @throws {WebhookVerificationError} with a `reason` for each kind of failure.
  */
 export function verifyWebhook(
@@ -44,8 +48,7 @@ export function verifyWebhook(
   secrets: string | readonly string[],
   options: VerifyOptions = {},
 ): WebhookEnvelope {
-  const keys = (typeof secrets === 'string' ? [secrets] : secrets).map(secretKey);
-  if (keys.length === 0) throw new WebhookVerificationError('NO_SECRETS');
+  const keys = verificationKeys(secrets);
 
   const standard = header(headers, 'webhook-signature') !== undefined;
   const id = header(headers, standard ? 'webhook-id' : 'x-letta-event-id');
@@ -94,6 +97,18 @@ export function verifyWebhook(
   if (envelope.data.event_id !== id)
     throw new WebhookVerificationError('INVALID_BODY', 'event_id differs from the id header');
   return envelope.data;
+}
+
+// Every secret must be usable; one bad one means the receiver is misconfigured.
+function verificationKeys(secrets: unknown): Buffer[] {
+  const list: readonly unknown[] = Array.isArray(secrets) ? secrets : [secrets];
+  if (list.length === 0) throw new WebhookVerificationError('NO_SECRETS');
+  return list.map((secret, index) => {
+    const decoded = decodeSecret(secret);
+    if ('key' in decoded) return decoded.key;
+    const which = list.length === 1 ? 'the secret' : `secret ${index + 1} of ${list.length}`;
+    throw new WebhookVerificationError('INVALID_SECRET', `${which} ${decoded.refusal}`);
+  });
 }
 
 function parseSignature(part: string, standard: boolean): Buffer | undefined {

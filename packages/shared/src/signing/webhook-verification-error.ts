@@ -7,6 +7,8 @@ export const VERIFICATION_FAILURES = {
   NO_MATCHING_SIGNATURE: 'no signature matches any of the secrets',
   INVALID_BODY: 'the body is not a valid webhook envelope',
   NO_SECRETS: 'no secret was given to verify with',
+  INVALID_SECRET:
+    'a secret is not a string of base64 (optionally after "whsec_") of at least 24 bytes',
 } as const;
 
 /** One of the reasons in {@link VERIFICATION_FAILURES}. */

@@ -11,6 +11,12 @@ async function runWorker(): Promise<void> {
   const settings = loadSettings();
   const logger = createLogger(settings.logLevel);
   const running = createWorker({ settings, logger });
+  try {
+    await running.adminPort();
+  } catch (error) {
+    await running.close();
+    throw error;
+  }
   logger.info({ queue: settings.queueName, concurrency: settings.concurrency }, 'worker started');
   await new Promise<void>((resolve) => {
     const stop = (signal: NodeJS.Signals) => {

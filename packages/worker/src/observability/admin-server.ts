@@ -1,5 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { WebhookError } from '@letta-webhooks/shared';
 import type { Registry } from 'prom-client';
 
 /** One readiness check: resolves when the dependency answers. */
@@ -102,4 +103,23 @@ export async function startAdminServer(options: AdminServerOptions): Promise<Adm
         });
       }),
   };
+}
+
+/**
+ * The error a worker fails with when its admin server cannot listen (port in
+ * use, address not on this host): a settings problem, so the CLI exits 2.
+ */
+export function adminListenError(
+  where: { readonly host: string; readonly port: number },
+  error: unknown,
+): WebhookError {
+  const code = (error as { code?: unknown }).code;
+  const reason =
+    typeof code === 'string' ? code : error instanceof Error ? error.message : String(error);
+  return new WebhookError({
+    code: 'INVALID_SETTINGS',
+    field: 'WEBHOOK_ADMIN_PORT',
+    message: `the admin server cannot listen on ${where.host}:${where.port} (${reason}); set WEBHOOK_ADMIN_PORT to a free port, 0 for any, or off`,
+    cause: error,
+  });
 }
