@@ -37,7 +37,12 @@ export default tseslint.config(
     files: ['**/*.cjs'],
     languageOptions: {
       sourceType: 'commonjs',
-      globals: { process: 'readonly', require: 'readonly', module: 'writable' },
+      globals: {
+        process: 'readonly',
+        require: 'readonly',
+        module: 'writable',
+        __filename: 'readonly',
+      },
     },
     rules: { '@typescript-eslint/no-require-imports': 'off' },
   },

@@ -33,8 +33,9 @@ export class OutboxRelay {
   readonly #queue: Queue;
   readonly #settings: Settings;
   readonly #logger: Logger;
-  #timers: NodeJS.Timeout[] = [];
-  #running: Promise<unknown> = Promise.resolve();
+  // One pending timer per loop, cleared by stop().
+  readonly #timers = new Map<string, NodeJS.Timeout>();
+  readonly #running = new Set<Promise<number>>();
   #stopped = false;
 
   constructor(db: Kysely<Database>, queue: Queue, settings: Settings, logger: Logger) {
@@ -46,15 +47,16 @@ export class OutboxRelay {
 
   /** Starts both loops. */
   start(): void {
-    this.#loop(() => this.relayOnce(), this.#settings.outbox.pollMs);
-    this.#loop(() => this.reconcileOnce(), this.#settings.outbox.reconcileIntervalMs);
+    this.#loop('relay', () => this.relayOnce(), this.#settings.outbox.pollMs);
+    this.#loop('reconcile', () => this.reconcileOnce(), this.#settings.outbox.reconcileIntervalMs);
   }
 
   /** Stops both loops and waits for a pass in progress. */
   async stop(): Promise<void> {
     this.#stopped = true;
-    for (const timer of this.#timers) clearTimeout(timer);
-    await this.#running.catch(() => undefined);
+    for (const timer of this.#timers.values()) clearTimeout(timer);
+    this.#timers.clear();
+    await Promise.all(this.#running);
   }
 
   /** Enqueues committed outbox deliveries; returns how many. */
@@ -105,21 +107,21 @@ export class OutboxRelay {
     return missing.length;
   }
 
-  #loop(pass: () => Promise<number>, everyMs: number): void {
+  #loop(name: string, pass: () => Promise<number>, everyMs: number): void {
     const tick = () => {
       if (this.#stopped) return;
       const run = pass().catch((error: unknown) => {
         this.#logger.warn({ err: String(error) }, 'outbox pass failed; retrying');
         return 0;
       });
-      this.#running = Promise.all([this.#running, run]);
+      this.#running.add(run);
       void run.then((count) => {
+        this.#running.delete(run);
         if (this.#stopped) return;
         // A full batch means more may be waiting: go again at once.
-        this.#timers.push(setTimeout(tick, count >= BATCH ? 0 : everyMs));
-        this.#timers = this.#timers.slice(-4);
+        this.#timers.set(name, setTimeout(tick, count >= BATCH ? 0 : everyMs));
       });
     };
-    this.#timers.push(setTimeout(tick, everyMs));
+    this.#timers.set(name, setTimeout(tick, everyMs));
   }
 }
