@@ -21,7 +21,8 @@ beforeAll(async () => {
     REDIS_CLUSTER_NODES: cluster.nodes,
     WEBHOOK_QUEUE_PREFIX: '{lw-cluster}',
     WEBHOOK_ENDPOINT_CACHE_TTL_MS: '600000',
-    WEBHOOK_BREAKER_THRESHOLD: '2',
+    WEBHOOK_BREAKER_MIN_ATTEMPTS: '2',
+    WEBHOOK_BREAKER_WINDOW_MS: '300',
   });
 }, 60_000);
 

@@ -42,6 +42,7 @@ import {
   type PublishOptions,
   type PublishResult,
 } from './publish-event.js';
+import { RedisPolicyGate } from './redis-policy-gate.js';
 import { Replayer, type QueuedJob, type RecoverOptions } from './replay.js';
 import { resealSecrets } from './reseal-secrets.js';
 
@@ -61,7 +62,8 @@ export interface Producer {
    * event no endpoint wants never touches Redis.
    *
    * @throws {WebhookError} for invalid input (naming the field), or
-   * `QUEUE_UNAVAILABLE` / `DATABASE_UNAVAILABLE` when a service is down.
+   * `QUEUE_UNAVAILABLE` / `DATABASE_UNAVAILABLE` when a service is down;
+   * `INVALID_SETTINGS` when Redis's maxmemory-policy evicts keys.
    */
   publishEvent<T extends EventType>(
     agentId: string,
@@ -193,6 +195,7 @@ export function createProducer(options: ProducerOptions = {}): Producer {
     defaultJobOptions: deliveryJobOptions(settings),
   });
   queue.on('error', () => undefined);
+  const evictionGate = new RedisPolicyGate(redis, settings.redisMemory.allowEvicting);
   const enqueue = async (jobs: readonly QueuedJob[]) => {
     // BullMQ would wait for a lost connection to come back; a caller must hear at once
     // instead. Only the first connection, still being set up, is worth waiting for.
@@ -314,12 +317,14 @@ export function createProducer(options: ProducerOptions = {}): Producer {
   return {
     async publishEvent(agentId, eventType, data, publishOptions = {}) {
       if (closed) throw new Error('producer is closed');
+      await evictionGate.verify();
       const prepared = await prepare(agentId, eventType, data, publishOptions);
       await dispatch([prepared]);
       return resultOf(prepared);
     },
     async publishEvents(events) {
       if (closed) throw new Error('producer is closed');
+      await evictionGate.verify();
       const given: unknown = events;
       if (!Array.isArray(given) || given.length > MAX_BATCH) {
         throw new WebhookError({

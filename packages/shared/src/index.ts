@@ -67,6 +67,14 @@ export type { DeliveryJobData, StoredDelivery } from './queue/delivery-job.js';
 export { createRedis } from './queue/create-redis.js';
 export type { RedisConnection, RedisRole } from './queue/create-redis.js';
 export { deliveryJobOptions } from './queue/job-options.js';
+export {
+  ALLOW_EVICTING_SETTING,
+  SAFE_EVICTION_POLICY,
+  checkEvictionPolicy,
+  evictionRefusal,
+  verifyEvictionPolicy,
+} from './queue/eviction-policy.js';
+export type { EvictionPolicyCheck } from './queue/eviction-policy.js';
 
 export { AddressGuard } from './net/address-guard.js';
 export {

@@ -154,10 +154,6 @@ export const settingsSchema = z
     WEBHOOK_STALLED_INTERVAL_MS: ms(1_000, 600_000).default(30_000),
     /** Times a job may stall (its worker died) before it is failed as a poison job. */
     WEBHOOK_MAX_STALLED_COUNT: int(0, 1000).default(10),
-    /** Consecutive failures (across all workers) that open an endpoint's circuit breaker; 0 turns breakers off. */
-    WEBHOOK_BREAKER_THRESHOLD: int(0, 10_000).default(10),
-    /** How long an open breaker postpones deliveries before letting one probe through. */
-    WEBHOOK_BREAKER_COOLDOWN_MS: ms(100, 86_400_000).default(30_000),
     /** Deliveries to one endpoint a worker process runs at once. */
     WEBHOOK_ENDPOINT_MAX_IN_FLIGHT: int(1, 1000).default(8),
     /** An endpoint that has only failed for this long is disabled (0: never). */
@@ -184,6 +180,70 @@ export const settingsSchema = z
       .transform((value) => (value === 'off' ? null : value)),
     /** Address the admin server listens on: an IP address or a host name. */
     WEBHOOK_ADMIN_HOST: listenHost.default('127.0.0.1'),
+    // ── resilience lane: circuit breaker, Redis memory faults, BullMQ's footprint ──
+    /** Attempts to an endpoint within the breaker window below which its breaker never opens; 0 turns breakers off. */
+    WEBHOOK_BREAKER_MIN_ATTEMPTS: int(0, 1_000_000)
+      .default(20)
+      .describe(
+        'Attempts to an endpoint within the breaker window below which its breaker never opens; 0 turns breakers off.',
+      ),
+    /** Share of an endpoint's attempts (0–1) that must have failed over a full window for its breaker to open. */
+    WEBHOOK_BREAKER_FAILURE_RATE: decimal(0, 1)
+      .default(0.9)
+      .describe(
+        "Share of an endpoint's attempts (0–1) that must have failed over a full window for its breaker to open.",
+      ),
+    /** Window the breaker measures the failure rate over; an endpoint fails this long before its breaker can open. */
+    WEBHOOK_BREAKER_WINDOW_MS: ms(100, 86_400_000)
+      .default(60_000)
+      .describe(
+        'Window the breaker measures the failure rate over; an endpoint fails this long before its breaker can open.',
+      ),
+    /** How long an open breaker postpones deliveries before letting one probe through. */
+    WEBHOOK_BREAKER_COOLDOWN_MS: ms(100, 86_400_000)
+      .default(30_000)
+      .describe('How long an open breaker postpones deliveries before letting one probe through.'),
+    /** Accept a Redis whose maxmemory-policy evicts keys (queued jobs may vanish); otherwise processes refuse it at start-up. */
+    WEBHOOK_ALLOW_EVICTING_REDIS: z
+      .enum(['true', 'false', '1', '0'])
+      .default('false')
+      .transform((v) => v === 'true' || v === '1')
+      .describe(
+        'Accept a Redis whose maxmemory-policy evicts keys (queued jobs may vanish); otherwise processes refuse it at start-up.',
+      ),
+    /** First pause of a worker whose Redis refuses writes for lack of memory (OOM); doubles per refusal up to the cap. */
+    WEBHOOK_REDIS_OOM_BACKOFF_MS: ms(10, 600_000)
+      .default(1_000)
+      .describe(
+        'First pause of a worker whose Redis refuses writes for lack of memory (OOM); doubles per refusal up to the cap.',
+      ),
+    /** Longest pause between a worker's checks whether an out-of-memory Redis accepts writes again. */
+    WEBHOOK_REDIS_OOM_BACKOFF_MAX_MS: ms(10, 3_600_000)
+      .default(30_000)
+      .describe(
+        "Longest pause between a worker's checks whether an out-of-memory Redis accepts writes again.",
+      ),
+    /** Completed jobs kept in Redis (Postgres holds the record); 0 removes each at once. */
+    WEBHOOK_KEEP_COMPLETED_JOBS: int(0, 10_000_000)
+      .default(0)
+      .describe(
+        'Completed jobs kept in Redis (Postgres holds the record); 0 removes each at once.',
+      ),
+    /** Longest a completed job stays in Redis, whatever the count. */
+    WEBHOOK_KEEP_COMPLETED_JOBS_MS: ms(0, 365 * 86_400_000)
+      .default(3_600_000)
+      .describe('Longest a completed job stays in Redis, whatever the count.'),
+    /** Failed jobs kept in Redis for inspection (Postgres holds the record); 0 removes each at once. */
+    WEBHOOK_KEEP_FAILED_JOBS: int(0, 10_000_000)
+      .default(1_000)
+      .describe(
+        'Failed jobs kept in Redis for inspection (Postgres holds the record); 0 removes each at once.',
+      ),
+    /** Longest a failed job stays in Redis, whatever the count. */
+    WEBHOOK_KEEP_FAILED_JOBS_MS: ms(0, 365 * 86_400_000)
+      .default(86_400_000)
+      .describe('Longest a failed job stays in Redis, whatever the count.'),
+    // ── end of the resilience lane's block ──
     /** Log level: fatal, error, warn, info, debug, trace or silent. */
     LOG_LEVEL: z
       .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
@@ -219,8 +279,22 @@ export const settingsSchema = z
     maxStalledCount: env.WEBHOOK_MAX_STALLED_COUNT,
     disableAfterFailingMs: env.WEBHOOK_DISABLE_AFTER_FAILING_MS,
     breaker: {
-      threshold: env.WEBHOOK_BREAKER_THRESHOLD,
+      minAttempts: env.WEBHOOK_BREAKER_MIN_ATTEMPTS,
+      failureRate: env.WEBHOOK_BREAKER_FAILURE_RATE,
+      windowMs: env.WEBHOOK_BREAKER_WINDOW_MS,
       cooldownMs: env.WEBHOOK_BREAKER_COOLDOWN_MS,
+    },
+    redisMemory: {
+      allowEvicting: env.WEBHOOK_ALLOW_EVICTING_REDIS,
+      oomBackoffMs: env.WEBHOOK_REDIS_OOM_BACKOFF_MS,
+      oomBackoffMaxMs: env.WEBHOOK_REDIS_OOM_BACKOFF_MAX_MS,
+    },
+    keepJobs: {
+      completed: {
+        count: env.WEBHOOK_KEEP_COMPLETED_JOBS,
+        ageMs: env.WEBHOOK_KEEP_COMPLETED_JOBS_MS,
+      },
+      failed: { count: env.WEBHOOK_KEEP_FAILED_JOBS, ageMs: env.WEBHOOK_KEEP_FAILED_JOBS_MS },
     },
     endpointMaxInFlight: env.WEBHOOK_ENDPOINT_MAX_IN_FLIGHT,
     logLevel: env.LOG_LEVEL,

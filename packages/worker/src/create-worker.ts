@@ -20,6 +20,7 @@ import {
 } from './observability/admin-server.js';
 import { createMetrics } from './observability/metrics.js';
 import { OutboxRelay } from './outbox/outbox-relay.js';
+import { RedisMemoryGuard } from './redis-memory/redis-memory-guard.js';
 import { scheduleRetention } from './retention-schedule.js';
 import type { Logger } from 'pino';
 import { backoffDelay } from './backoff.js';
@@ -72,6 +73,14 @@ export interface WebhookWorker {
    * @throws {WebhookError} `INVALID_SETTINGS` (field `WEBHOOK_ADMIN_PORT`) when it cannot listen.
    */
   adminPort(): Promise<number | undefined>;
+  /**
+   * Resolves once the worker takes jobs: Redis answered and its eviction
+   * policy passed the start-up check.
+   *
+   * @throws {WebhookError} `INVALID_SETTINGS` (field `WEBHOOK_ALLOW_EVICTING_REDIS`)
+   * when Redis may evict keys; the worker then takes no job.
+   */
+  started(): Promise<void>;
   /**
    * Stops taking jobs, lets in-flight deliveries finish for up to
    * `shutdownTimeoutMs`, aborts the rest (they go back to the queue
@@ -138,6 +147,8 @@ export function createWorker(options: WorkerOptions = {}): WebhookWorker {
     lockDuration: settings.lockDurationMs,
     stalledInterval: settings.stalledIntervalMs,
     maxStalledCount: settings.maxStalledCount,
+    // Started by the Redis memory guard once the eviction policy has passed.
+    autorun: false,
     settings: {
       // The processor decides each delay (it knows Retry-After) and hands it over on the error.
       backoffStrategy: (attemptsMade, type, error) => {
@@ -147,8 +158,15 @@ export function createWorker(options: WorkerOptions = {}): WebhookWorker {
       },
     },
   });
+  const memory = new RedisMemoryGuard({
+    settings,
+    redis,
+    worker,
+    registry: metrics.registry,
+    logger,
+  });
   worker.on('error', (error) => {
-    logger.error({ err: error.message }, 'worker error');
+    memory.observe(error);
   });
   worker.on('failed', (job, error) => {
     if (job && job.attemptsMade >= (job.opts.attempts ?? 1)) {
@@ -158,7 +176,16 @@ export function createWorker(options: WorkerOptions = {}): WebhookWorker {
 
   const retention = scheduleRetention(settings, redis, db, logger);
   const outbox = new OutboxRelay(db, queue, settings, logger);
-  outbox.start();
+  let closing: Promise<void> | undefined;
+  const started = memory.startUp().then(() => {
+    if (closing !== undefined) return;
+    outbox.start();
+    worker.run().catch((error: unknown) => {
+      memory.observe(error);
+    });
+  });
+  // Reported through started(); a refused worker simply takes no job.
+  started.catch(() => undefined);
   let adminError: WebhookError | undefined;
   const adminAt = settings.admin;
   const admin: Promise<AdminServer | undefined> =
@@ -176,6 +203,7 @@ export function createWorker(options: WorkerOptions = {}): WebhookWorker {
             },
             worker: () =>
               worker.isRunning() ? Promise.resolve() : Promise.reject(new Error('not running')),
+            redisMemory: memory.readiness,
           },
         }).then(
           (server) => {
@@ -192,7 +220,6 @@ export function createWorker(options: WorkerOptions = {}): WebhookWorker {
           },
         );
 
-  let closing: Promise<void> | undefined;
   return {
     worker,
     metrics: metrics.registry,
@@ -201,8 +228,10 @@ export function createWorker(options: WorkerOptions = {}): WebhookWorker {
         if (adminError) throw adminError;
         return server?.port;
       }),
+    started: () => started,
     close() {
       closing ??= (async () => {
+        memory.close();
         await (await admin)?.close();
         const graceful = worker.close();
         if (!(await settlesWithin(graceful, settings.shutdownTimeoutMs))) {

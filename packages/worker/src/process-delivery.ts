@@ -60,13 +60,17 @@ async function postpone(job: Job, token: string | undefined, at: number): Promis
  * shutdown) without using up an attempt.
  */
 export function createProcessor(deps: ProcessorDeps) {
-  async function breakerCheck(endpointId: string, log: Logger): Promise<BreakerDecision> {
+  async function breakerCheck(
+    endpointId: string,
+    attemptsMade: number,
+    log: Logger,
+  ): Promise<BreakerDecision> {
     try {
-      return await deps.breaker.check(endpointId);
+      return await deps.breaker.check(endpointId, attemptsMade);
     } catch (error) {
       // Fail open: a breaker we cannot read must not stop deliveries.
       log.warn({ err: String(error) }, 'circuit breaker unavailable; sending');
-      return { kind: 'closed', failures: 0 };
+      return { kind: 'closed', counting: false };
     }
   }
 
@@ -134,7 +138,7 @@ export function createProcessor(deps: ProcessorDeps) {
 
     // Isolation: a dead endpoint's deliveries wait out its open breaker off the
     // worker, and a slow one gets at most its in-flight cap of this worker's slots.
-    const decision = await breakerCheck(endpoint.id, log);
+    const decision = await breakerCheck(endpoint.id, job.attemptsMade, log);
     deps.metrics.breaker(
       endpoint.id,
       decision.kind,
@@ -142,7 +146,7 @@ export function createProcessor(deps: ProcessorDeps) {
     );
     if (decision.kind === 'open') {
       log.debug({ retryAt: decision.retryAt }, 'circuit open; delivery postponed');
-      return postpone(job, token, decision.retryAt + Math.random() * 1_000);
+      return postpone(job, token, decision.retryAt);
     }
     if (!(await deps.limiter.acquire(endpoint.id, IN_FLIGHT_WAIT_MS))) {
       return postpone(job, token, Date.now() + IN_FLIGHT_REQUEUE_MS * (1 + Math.random()));

@@ -259,18 +259,32 @@ describe('per-endpoint isolation', () => {
     expect(timedOut).toEqual([]);
   });
 
-  it('opens the circuit after consecutive failures, postpones deliveries without spending attempts, and closes on a good probe', async () => {
+  it('opens the circuit on the failure rate over a full window, postpones deliveries without spending attempts, and closes on a good probe', async () => {
     const endpoint = await endpointAt(receiver.url('/flapping'), 'agent-breaker');
     receiver.respond((req) => (req.path === '/flapping' ? { status: 500 } : { status: 200 }));
+    // Each delivery fails twice, the retry 1.2–1.5 s after the first attempt: the
+    // window (1 s) is full by then, and the three retries fill it with failures.
     const settings = ctx.withSettings({
-      WEBHOOK_BREAKER_THRESHOLD: '3',
+      WEBHOOK_BREAKER_MIN_ATTEMPTS: '3',
+      WEBHOOK_BREAKER_WINDOW_MS: '1000',
       WEBHOOK_BREAKER_COOLDOWN_MS: '1500',
-      WEBHOOK_MAX_ATTEMPTS: '1',
+      WEBHOOK_MAX_ATTEMPTS: '2',
+      WEBHOOK_BACKOFF_BASE_MS: '1500',
+      WEBHOOK_BACKOFF_MAX_MS: '1500',
       WEBHOOK_WORKER_CONCURRENCY: '1',
     });
     startWorker(settings);
-    const failing = [];
-    for (let i = 0; i < 3; i++) failing.push(await publish('agent-breaker', settings));
+    const via = createProducer({ settings, organizationId: 'org-a' });
+    cleanups.push(() => via.close());
+    const failing = (
+      await via.publishEvents(
+        Array.from({ length: 3 }, () => ({
+          agentId: 'agent-breaker',
+          eventType: 'agent.step.completed' as const,
+          data: step,
+        })),
+      )
+    ).map((result) => result.deliveries[0]?.deliveryId ?? '');
     for (const id of failing) expect((await settled(id)).status).toBe('failed');
     const breakerKeys = [`${settings.queuePrefix}:breaker:${endpoint.id}`];
     expect(Number(await ctx.redis.hget(breakerKeys[0] ?? '', 'open_until'))).toBeGreaterThan(
@@ -284,7 +298,7 @@ describe('per-endpoint isolation', () => {
     await waitFor(async () => ((await queue.getDelayedCount()) >= 5 ? true : undefined), {
       what: 'postponed jobs',
     });
-    expect(receiver.requestsTo('/flapping')).toHaveLength(3);
+    expect(receiver.requestsTo('/flapping')).toHaveLength(6);
 
     // After the cooldown one probe goes through, succeeds, and the rest follow, each on its first attempt.
     for (const id of waiting) {

@@ -18,6 +18,8 @@ beforeAll(async () => {
   worker = createWorker({ settings: ctx.withSettings({ WEBHOOK_ADMIN_PORT: '0' }) });
   const port = await worker.adminPort();
   if (port === undefined) throw new Error('admin server did not start');
+  // Ready once Redis's eviction policy passed and the worker takes jobs.
+  await worker.started();
   base = `http://127.0.0.1:${port}`;
 });
 
@@ -41,7 +43,7 @@ describe('admin server', () => {
     expect(ready.status).toBe(200);
     expect(await ready.json()).toEqual({
       status: 'ready',
-      checks: { redis: 'ok', postgres: 'ok', worker: 'ok' },
+      checks: { redis: 'ok', postgres: 'ok', worker: 'ok', redisMemory: 'ok' },
     });
     expect((await fetch(`${base}/nope`)).status).toBe(404);
   });

@@ -1,16 +1,22 @@
-import type { JobsOptions } from 'bullmq';
+import type { JobsOptions, KeepJobs } from 'bullmq';
 import type { Settings } from '../settings.js';
 import { BACKOFF_TYPE } from './delivery-job.js';
 
+/** BullMQ's retention of finished jobs: a count and an age (BullMQ counts age in seconds). */
+function keep(limit: Settings['keepJobs']['completed']): KeepJobs {
+  return { count: limit.count, age: Math.ceil(limit.ageMs / 1000) };
+}
+
 /**
- * BullMQ options of every delivery job. Completed jobs leave Redis at once
- * (Postgres holds the record); failed ones stay a week for inspection.
+ * BullMQ options of every delivery job. Finished jobs leave Redis by count
+ * and by age (settings `WEBHOOK_KEEP_*_JOBS*`): Postgres is the record, so
+ * Redis memory holds the work still to do, not the history.
  */
 export function deliveryJobOptions(settings: Settings): JobsOptions {
   return {
     attempts: settings.retry.maxAttempts,
     backoff: { type: BACKOFF_TYPE },
-    removeOnComplete: true,
-    removeOnFail: { age: 7 * 24 * 3600, count: 100_000 },
+    removeOnComplete: keep(settings.keepJobs.completed),
+    removeOnFail: keep(settings.keepJobs.failed),
   };
 }

@@ -1,5 +1,11 @@
 import { migrateToLatest } from '@letta-webhooks/migrations';
-import { WebhookError, createDb, isWebhookError, loadSettings } from '@letta-webhooks/shared';
+import {
+  WebhookError,
+  createDb,
+  isWebhookError,
+  loadSettings,
+  verifyEvictionPolicy,
+} from '@letta-webhooks/shared';
 import { Command, CommanderError } from 'commander';
 import { createWorker } from '../create-worker.js';
 import { createLogger } from '../logger.js';
@@ -9,10 +15,13 @@ import { addOperatorCommands, type Output } from './operator-commands.js';
 
 async function runWorker(): Promise<void> {
   const settings = loadSettings();
+  // Refused before any queue exists, so the refusal is the one line printed.
+  await verifyEvictionPolicy(settings);
   const logger = createLogger(settings.logLevel);
   const running = createWorker({ settings, logger });
   try {
     await running.adminPort();
+    await running.started();
   } catch (error) {
     await running.close();
     throw error;

@@ -2,57 +2,124 @@ import type { RedisConnection } from '@letta-webhooks/shared';
 
 /** What the breaker says about sending to an endpoint now. */
 export type BreakerDecision =
-  /** Closed: send. `failures` is the current run of failures across all workers. */
-  | { readonly kind: 'closed'; readonly failures: number }
-  /** Half-open: this attempt is the one probe; its outcome closes or reopens the breaker. */
+  /**
+   * Closed: send. `counting`: the endpoint failed recently, so successes are
+   * counted too (a healthy endpoint's successes cost no Redis write).
+   */
+  | { readonly kind: 'closed'; readonly counting: boolean }
+  /** Half-open: this attempt is the probe; its outcome closes or reopens the breaker. */
   | { readonly kind: 'probe' }
-  /** Open: do not send; try again at `retryAt` (ms epoch). */
+  /** Open (or another probe in flight): do not send; come back at `retryAt` (ms epoch). */
   | { readonly kind: 'open'; readonly retryAt: number };
 
 /** Options of {@link CircuitBreaker}. */
 export interface CircuitBreakerOptions {
-  /** Consecutive failures that open the breaker; 0 turns it off. */
-  readonly threshold: number;
-  /** How long an open breaker stays open before one probe is let through. */
+  /** Attempts in the window below which the breaker never opens; 0 turns breakers off. */
+  readonly minAttempts: number;
+  /** Failure rate (0–1) over a full window that opens the breaker. */
+  readonly failureRate: number;
+  /** The window the rate is measured over; an endpoint is observed this long before it can open. */
+  readonly windowMs: number;
+  /** How long an open breaker postpones deliveries before letting a probe through. */
   readonly cooldownMs: number;
   /** Key prefix (the queue prefix, so the breaker shares its Redis Cluster slot). */
   readonly prefix: string;
 }
 
-// KEYS[1] state hash, KEYS[2] probe lock. ARGV: now, probe lock ms, busy-probe delay ms.
-// Returns {0, failures} closed, {1} probe, {2, retryAt} open.
+// The window is kept as this many buckets of counts, so it slides in steps of window / BUCKETS.
+const BUCKETS = 6;
+// Postponed deliveries come back within this long after the breaker's cooldown,
+// the most-retried first (see comeBackAt).
+const SPREAD_MS = 1_000;
+// A breaker seen closed and healthy is trusted this long without asking Redis again.
+const HEALTHY_CACHE_MS = 1_000;
+
+// KEYS[1] state hash, KEYS[2] probe lock. ARGV: now, probe lock ms.
+// Returns {0, counting} closed, {1, 0} probe, {2, until} open until, {3, ms} probe in flight for ms more.
 const CHECK = `
 local openUntil = tonumber(redis.call('HGET', KEYS[1], 'open_until') or '0')
 local now = tonumber(ARGV[1])
-if openUntil == 0 then
-  return {0, tonumber(redis.call('HGET', KEYS[1], 'failures') or '0')}
-end
+if openUntil == 0 then return {0, redis.call('EXISTS', KEYS[1])} end
 if now < openUntil then return {2, openUntil} end
-if redis.call('SET', KEYS[2], '1', 'NX', 'PX', ARGV[2]) then return {1} end
-return {2, now + tonumber(ARGV[3])}
+if redis.call('SET', KEYS[2], '1', 'NX', 'PX', ARGV[2]) then return {1, 0} end
+return {3, math.max(0, redis.call('PTTL', KEYS[2]))}
 `;
 
-// KEYS[1] state hash, KEYS[2] probe lock. ARGV: now, threshold, cooldown ms, was probe (1/0), ttl ms.
-const FAILURE = `
-local failures = redis.call('HINCRBY', KEYS[1], 'failures', 1)
-if ARGV[4] == '1' or failures >= tonumber(ARGV[2]) then
-  redis.call('HSET', KEYS[1], 'open_until', tonumber(ARGV[1]) + tonumber(ARGV[3]))
+// KEYS[1] state hash, KEYS[2] probe lock. ARGV: now, succeeded (1/0), was probe (1/0),
+// bucket ms, buckets, min attempts, failure rate, window ms, cooldown ms, ttl ms.
+// Returns 1 when this outcome opened (or reopened) the breaker, else 0.
+const RECORD = `
+local now = tonumber(ARGV[1])
+local succeeded = ARGV[2] == '1'
+if ARGV[3] == '1' then
+  if succeeded then
+    redis.call('DEL', KEYS[1], KEYS[2])
+    return 0
+  end
+  redis.call('HSET', KEYS[1], 'open_until', now + tonumber(ARGV[9]))
   redis.call('DEL', KEYS[2])
+  redis.call('PEXPIRE', KEYS[1], ARGV[10])
+  return 1
 end
-redis.call('PEXPIRE', KEYS[1], ARGV[5])
-return failures
+-- A healthy endpoint (no failure in the window) keeps no state: nothing to count.
+if succeeded and redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+local bucket = math.floor(now / tonumber(ARGV[4]))
+redis.call('HINCRBY', KEYS[1], (succeeded and 's:' or 'f:') .. bucket, 1)
+redis.call('HSETNX', KEYS[1], 'since', now)
+local oldest = bucket - tonumber(ARGV[5]) + 1
+local ok, failed = 0, 0
+local fields = redis.call('HGETALL', KEYS[1])
+for i = 1, #fields, 2 do
+  local kind, b = string.match(fields[i], '^([sf]):(%d+)$')
+  if kind then
+    if tonumber(b) < oldest then
+      redis.call('HDEL', KEYS[1], fields[i])
+    elseif kind == 's' then
+      ok = ok + tonumber(fields[i + 1])
+    else
+      failed = failed + tonumber(fields[i + 1])
+    end
+  end
+end
+local openUntil = tonumber(redis.call('HGET', KEYS[1], 'open_until') or '0')
+if openUntil == 0 and failed == 0 then
+  redis.call('DEL', KEYS[1])
+  return 0
+end
+redis.call('PEXPIRE', KEYS[1], ARGV[10])
+local since = tonumber(redis.call('HGET', KEYS[1], 'since'))
+if openUntil == 0 and ok + failed >= tonumber(ARGV[6]) and failed >= tonumber(ARGV[7]) * (ok + failed)
+    and now - since >= tonumber(ARGV[8]) then
+  redis.call('HSET', KEYS[1], 'open_until', now + tonumber(ARGV[9]))
+  return 1
+end
+return 0
 `;
 
-// State lives a day past the last failure, then resets itself.
-const STATE_TTL_MS = 86_400_000;
-// A breaker seen closed with no failures is trusted this long without asking Redis again.
-const HEALTHY_CACHE_MS = 1_000;
+/**
+ * When a postponed delivery that has already made `attemptsMade` attempts
+ * comes back, once the breaker may let a probe through at `at`: the more
+ * retried a delivery, the sooner — so the probe is, whenever one is pending,
+ * a delivery the receiver has already seen, which a partly healthy receiver
+ * (say, one that fails the first attempts of every event) answers with a
+ * success. Deliveries never attempted come back last.
+ */
+export function comeBackAt(at: number, attemptsMade: number, random = Math.random()): number {
+  return at + Math.round((SPREAD_MS * (1 + random)) / (1 + Math.max(0, attemptsMade)));
+}
 
 /**
  * A per-endpoint circuit breaker shared by every worker process through
- * Redis. After `threshold` consecutive failures it opens: deliveries to that
- * endpoint are postponed (not attempted, not counted) until `cooldownMs` has
- * passed; then one probe goes through — success closes it, failure reopens it.
+ * Redis. It decides on the failure *rate*: when at least `minAttempts`
+ * attempts fell in the last `windowMs` and at least `failureRate` of them
+ * failed — and the endpoint has been failing for a full window, so the early
+ * retries of a receiver that fails only first attempts count before it is
+ * judged — it opens. Deliveries to that endpoint are then postponed (not
+ * attempted, not counted) for `cooldownMs`; then one probe goes through,
+ * chosen among all pending deliveries of the endpoint, the most retried
+ * first ({@link comeBackAt}). A successful probe closes the breaker and
+ * starts a fresh window (so it stays closed at least a window); a failed one
+ * reopens it.
  */
 export class CircuitBreaker {
   readonly #redis: RedisConnection;
@@ -69,57 +136,80 @@ export class CircuitBreaker {
     return [base, `${base}:probe`];
   }
 
-  /** Whether to send to `endpointId` now. */
-  async check(endpointId: string, now: number = Date.now()): Promise<BreakerDecision> {
-    if (this.#options.threshold === 0) return { kind: 'closed', failures: 0 };
-    if ((this.#healthyUntil.get(endpointId) ?? 0) > now) return { kind: 'closed', failures: 0 };
+  /**
+   * Whether to send to `endpointId` now. `attemptsMade` (the delivery's
+   * attempts so far) orders the deliveries an open breaker postpones.
+   */
+  async check(
+    endpointId: string,
+    attemptsMade: number,
+    now: number = Date.now(),
+  ): Promise<BreakerDecision> {
+    if (this.#options.minAttempts === 0) return { kind: 'closed', counting: false };
+    if ((this.#healthyUntil.get(endpointId) ?? 0) > now) return { kind: 'closed', counting: false };
     const [state, lock] = this.#keys(endpointId);
-    const probeLockMs = this.#options.cooldownMs;
-    const result = (await this.#redis.eval(
+    const [kind = 0, value = 0] = (await this.#redis.eval(
       CHECK,
       2,
       state,
       lock,
       now,
-      probeLockMs,
-      Math.min(1_000, this.#options.cooldownMs),
+      this.#options.cooldownMs,
     )) as number[];
-    const [kind, value] = result;
-    if (kind === 1) return { kind: 'probe' };
-    if (kind === 2) return { kind: 'open', retryAt: value ?? now };
-    if ((value ?? 0) === 0) {
-      if (this.#healthyUntil.size > 10_000) this.#healthyUntil.clear();
-      this.#healthyUntil.set(endpointId, now + HEALTHY_CACHE_MS);
+    switch (kind) {
+      case 1:
+        return { kind: 'probe' };
+      case 2:
+        return { kind: 'open', retryAt: comeBackAt(value, attemptsMade) };
+      case 3:
+        // A probe is in flight: look again about when it will have answered.
+        return {
+          kind: 'open',
+          retryAt: comeBackAt(now + Math.min(value, SPREAD_MS), attemptsMade),
+        };
+      default:
+        // Closed; `value` says whether the endpoint has failure state to count against.
+        if (value === 0) {
+          if (this.#healthyUntil.size > 10_000) this.#healthyUntil.clear();
+          this.#healthyUntil.set(endpointId, now + HEALTHY_CACHE_MS);
+        }
+        return { kind: 'closed', counting: value !== 0 };
     }
-    return { kind: 'closed', failures: value ?? 0 };
   }
 
-  /** Records an attempt's outcome. A success after failures (or a probe) closes the breaker. */
+  /**
+   * Records an attempt's outcome; resolves true when it opened the breaker.
+   * A probe's success closes the breaker, its failure reopens it.
+   */
   async record(
     endpointId: string,
     decision: BreakerDecision,
     succeeded: boolean,
     now: number = Date.now(),
-  ): Promise<void> {
-    if (this.#options.threshold === 0 || decision.kind === 'open') return;
+  ): Promise<boolean> {
+    if (this.#options.minAttempts === 0 || decision.kind === 'open') return false;
+    // Nothing to count on the common path: a healthy endpoint's success costs no write.
+    if (succeeded && decision.kind === 'closed' && !decision.counting) return false;
+    if (!succeeded) this.#healthyUntil.delete(endpointId);
     const [state, lock] = this.#keys(endpointId);
-    if (succeeded) {
-      // Nothing to reset on the common path: closed with no failures costs no write.
-      if (decision.kind === 'probe' || decision.failures > 0) await this.#redis.del(state, lock);
-      return;
-    }
-    this.#healthyUntil.delete(endpointId);
-    const probe = decision.kind === 'probe' ? '1' : '0';
-    await this.#redis.eval(
-      FAILURE,
+    const { windowMs, cooldownMs } = this.#options;
+    const opened = await this.#redis.eval(
+      RECORD,
       2,
       state,
       lock,
       now,
-      this.#options.threshold,
-      this.#options.cooldownMs,
-      probe,
-      STATE_TTL_MS,
+      succeeded ? '1' : '0',
+      decision.kind === 'probe' ? '1' : '0',
+      Math.max(1, Math.ceil(windowMs / BUCKETS)),
+      BUCKETS,
+      this.#options.minAttempts,
+      this.#options.failureRate,
+      windowMs,
+      cooldownMs,
+      // State outlives the window and an open period, then resets itself.
+      2 * windowMs + cooldownMs,
     );
+    return opened === 1;
   }
 }

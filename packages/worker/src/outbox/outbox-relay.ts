@@ -9,6 +9,7 @@ import {
 import type { Queue } from 'bullmq';
 import { sql, type Kysely } from 'kysely';
 import type { Logger } from 'pino';
+import { LogThrottle } from '../observability/log-throttle.js';
 
 const BATCH = 500;
 
@@ -33,6 +34,8 @@ export class OutboxRelay {
   readonly #queue: Queue;
   readonly #settings: Settings;
   readonly #logger: Logger;
+  // A pass failing every poll (Redis or Postgres down) logs once per interval, with a count.
+  readonly #failures: LogThrottle;
   // One pending timer per loop, cleared by stop().
   readonly #timers = new Map<string, NodeJS.Timeout>();
   readonly #running = new Set<Promise<number>>();
@@ -43,6 +46,7 @@ export class OutboxRelay {
     this.#queue = queue;
     this.#settings = settings;
     this.#logger = logger;
+    this.#failures = new LogThrottle({ logger });
   }
 
   /** Starts both loops. */
@@ -111,7 +115,7 @@ export class OutboxRelay {
     const tick = () => {
       if (this.#stopped) return;
       const run = pass().catch((error: unknown) => {
-        this.#logger.warn({ err: String(error) }, 'outbox pass failed; retrying');
+        this.#failures.log('warn', 'outbox pass failed; retrying', { err: String(error) });
         return 0;
       });
       this.#running.add(run);
