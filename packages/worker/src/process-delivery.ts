@@ -1,6 +1,5 @@
 import {
   deliveryJobSchema,
-  urlRefusal,
   type AddressGuard,
   type DeliveryJobData,
   type DeliveryStatus,
@@ -14,9 +13,11 @@ import { deliveryHeaders } from './delivery-headers.js';
 import type { DeliveryRecorder } from './recording/delivery-recorder.js';
 import type { DeliveryTarget, EndpointCache } from './endpoint-cache.js';
 import type { HttpAttemptResult } from './http/attempt-result.js';
+import { UrlRefusalMemo } from './http/url-refusal-memo.js';
 import type { WebhookSender } from './http/webhook-sender.js';
 import type { BreakerDecision, CircuitBreaker } from './isolation/circuit-breaker.js';
 import type { InFlightLimiter } from './isolation/in-flight-limiter.js';
+import { jobLog, type JobLog } from './job-log.js';
 import type { WorkerMetrics } from './observability/metrics.js';
 import { RetryableDeliveryError } from './retryable-delivery-error.js';
 
@@ -60,10 +61,12 @@ async function postpone(job: Job, token: string | undefined, at: number): Promis
  * shutdown) without using up an attempt.
  */
 export function createProcessor(deps: ProcessorDeps) {
+  const refusals = new UrlRefusalMemo(deps.guard);
+
   async function breakerCheck(
     endpointId: string,
     attemptsMade: number,
-    log: Logger,
+    log: JobLog,
   ): Promise<BreakerDecision> {
     try {
       return await deps.breaker.check(endpointId, attemptsMade);
@@ -80,7 +83,7 @@ export function createProcessor(deps: ProcessorDeps) {
     attemptNumber: number,
     signal: AbortSignal | undefined,
   ): Promise<{ result: HttpAttemptResult; verdict: AttemptVerdict }> {
-    const refusal = urlRefusal(endpoint.url, deps.guard);
+    const refusal = refusals.refusal(endpoint.url);
     const result: HttpAttemptResult =
       refusal === undefined
         ? await deps.sender.send({
@@ -112,7 +115,7 @@ export function createProcessor(deps: ProcessorDeps) {
       throw new UnrecoverableError('malformed delivery job data');
     }
     const data = parsed.data;
-    const log = deps.logger.child({
+    const log = jobLog(deps.logger, {
       deliveryId: data.deliveryId,
       eventId: data.eventId,
       endpointId: data.endpointId,
