@@ -32,6 +32,14 @@ function nodeName(redis: {
  * thrown: the caller checks again when Redis answers.
  */
 export async function checkEvictionPolicy(redis: RedisConnection): Promise<EvictionPolicyCheck> {
+  // A cluster knows its masters only once its slots are loaded.
+  if (redis instanceof Cluster && redis.status !== 'ready') {
+    await new Promise<void>((resolve) => {
+      redis.once('ready', () => {
+        resolve();
+      });
+    });
+  }
   const masters = redis instanceof Cluster ? redis.nodes('master') : [redis];
   let unreadable: EvictionPolicyCheck | undefined;
   for (const master of masters) {

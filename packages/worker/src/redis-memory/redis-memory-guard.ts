@@ -1,6 +1,8 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import {
   checkEvictionPolicy,
   evictionRefusal,
+  type EvictionPolicyCheck,
   type RedisConnection,
   type Settings,
 } from '@letta-webhooks/shared';
@@ -32,6 +34,7 @@ export class RedisMemoryGuard {
   readonly #metrics;
   readonly #throttle: LogThrottle;
   readonly #oom: OomBackoff;
+  #closed = false;
 
   constructor(options: RedisMemoryGuardOptions) {
     this.#options = options;
@@ -56,7 +59,17 @@ export class RedisMemoryGuard {
    * is warned about once, counted in a metric, and not held against start-up.
    */
   async startUp(): Promise<void> {
-    const check = await checkEvictionPolicy(this.#options.redis);
+    let check: EvictionPolicyCheck;
+    for (;;) {
+      try {
+        check = await checkEvictionPolicy(this.#options.redis);
+        break;
+      } catch (error) {
+        // No answer yet (a cluster still forming, a connection dropped): ask again.
+        if (this.#closed) throw error;
+        await sleep(1_000);
+      }
+    }
     const refusal = evictionRefusal(check, this.#options.settings.redisMemory.allowEvicting);
     if (refusal !== undefined) throw refusal;
     if (check.status === 'evicting') {
@@ -90,8 +103,9 @@ export class RedisMemoryGuard {
       ? Promise.reject(new Error('Redis is out of memory; job intake paused'))
       : Promise.resolve();
 
-  /** Stops the back-off's timer. */
+  /** Stops the back-off's timer (and a start-up check still waiting). */
   close(): void {
+    this.#closed = true;
     this.#oom.close();
   }
 }
