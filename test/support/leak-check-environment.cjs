@@ -8,8 +8,10 @@
 const { setTimeout: sleep } = require('node:timers/promises');
 const NodeEnvironment = require('jest-environment-node').TestEnvironment;
 
-// Sockets and child processes close a few ticks after end()/kill(): allow this long.
-const SETTLE_MS = 3_000;
+// Sockets and child processes close a few ticks after end()/kill(), and a BullMQ
+// worker closed right after a Redis error may still sit in its (uncancellable)
+// 5 s retry delay: allow this long for what was closed to be gone.
+const SETTLE_MS = 6_000;
 
 /** Where the caller of a wrapped timer function is, in a few frames. */
 function where() {
