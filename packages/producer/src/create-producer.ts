@@ -45,6 +45,7 @@ import {
 import { RedisPolicyGate } from './redis-policy-gate.js';
 import { Replayer, type QueuedJob, type RecoverOptions } from './replay.js';
 import { resealSecrets } from './reseal-secrets.js';
+import { TestEventSender, type TestEventInput, type TestEventResult } from './send-test-event.js';
 
 /** Options of {@link createProducer}. */
 export interface ProducerOptions {
@@ -110,6 +111,11 @@ export interface Producer {
   recoverEndpoint(endpointId: string, options: RecoverOptions): Promise<{ enqueued: number }>;
   /** Delivers a stored event to the endpoints that match it now. */
   replayEvent(eventId: string): Promise<PublishResult>;
+  /**
+   * Sends a test event (the catalogue's example payload) to one endpoint as a
+   * recorded delivery, trigger `test`, and waits up to `waitMs` for its first attempt.
+   */
+  sendTestEvent(endpointId: string, options?: TestEventInput): Promise<TestEventResult>;
   /** The secret an organization's callback deliveries are signed with. */
   getCallbackSecret(organizationId: string): Promise<string>;
   /**
@@ -255,6 +261,7 @@ export function createProducer(options: ProducerOptions = {}): Producer {
   const log = new DeliveryLog(db);
   const replayer = new Replayer(db, enqueue, resolver);
   const callbacks = new CallbackRegistry(db, cipher);
+  const testEvents = new TestEventSender(endpoints, log, enqueue, settings.maxPayloadBytes);
   async function prepare(
     agentId: unknown,
     eventType: unknown,
@@ -362,6 +369,7 @@ export function createProducer(options: ProducerOptions = {}): Producer {
     resendDelivery: (id) => replayer.resend(id),
     recoverEndpoint: (id, recover) => replayer.recover(id, recover),
     replayEvent: (eventId) => replayer.replayEvent(eventId),
+    sendTestEvent: (endpointId, test) => testEvents.send(endpointId, test),
     getCallbackSecret: (organizationId) => callbacks.secret(organizationId),
     async getStats(windowSeconds = 60) {
       const [queueCounts, attempts] = await Promise.all([

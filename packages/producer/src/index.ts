@@ -2,6 +2,13 @@ export { MAX_BATCH, createProducer } from './create-producer.js';
 export type { BatchEvent, Producer, ProducerOptions, QueueStats } from './create-producer.js';
 export { CALLBACK_EVENT_TYPES } from './publish-event.js';
 export type { PublishOptions, PublishResult } from './publish-event.js';
+export {
+  createEndpointInputSchema,
+  listEndpointsInputSchema,
+  rotateSecretInputSchema,
+  updateEndpointInputSchema,
+} from './endpoint.js';
+export { listDeliveriesInputSchema } from './delivery-log.js';
 export type {
   CreateEndpointInput,
   Endpoint,
@@ -15,6 +22,8 @@ export { MAX_PREVIOUS_SECRETS } from './endpoint-store.js';
 export type { Page } from './cursor.js';
 export type { Attempt, Delivery, DeliveryDetail, ListDeliveriesInput } from './delivery-log.js';
 export type { RecoverOptions } from './replay.js';
+export { TEST_AGENT_ID } from './send-test-event.js';
+export type { TestEventInput, TestEventResult } from './send-test-event.js';
 export {
   EVENT_TYPES,
   WebhookError,

@@ -244,6 +244,47 @@ export const settingsSchema = z
       .default(86_400_000)
       .describe('Longest a failed job stays in Redis, whatever the count.'),
     // ── end of the resilience lane's block ──
+    // ── api lane: the HTTP API service (`letta-webhooks api`) ──
+    /** Port the HTTP API listens on. */
+    WEBHOOK_API_PORT: int(0, 65_535)
+      .default(8080)
+      .describe('Port the HTTP API listens on; 0 picks a free port.'),
+    /** Address the HTTP API listens on. */
+    WEBHOOK_API_HOST: listenHost
+      .default('127.0.0.1')
+      .describe(
+        'Address the HTTP API listens on (0.0.0.0 to accept connections from other hosts).',
+      ),
+    /** Largest request body the API reads. */
+    WEBHOOK_API_BODY_LIMIT_BYTES: int(1_024, 64 * 1024 * 1024)
+      .default(2 * 1024 * 1024)
+      .describe('Largest request body the HTTP API reads; a larger one is refused with 413.'),
+    /** Which proxies in front of the API may set X-Forwarded-For. */
+    WEBHOOK_API_TRUST_PROXY: z
+      .union([z.enum(['true', 'false']).transform((value) => value === 'true'), cidrList])
+      .default(false)
+      .describe(
+        'Proxies whose X-Forwarded-For the HTTP API believes: false (none), true (any), or comma-separated CIDRs.',
+      ),
+    /** How long a looked-up API key stays cached; a revoked key stops working within this time. */
+    WEBHOOK_API_KEY_CACHE_TTL_MS: ms(0, 5_000)
+      .default(5_000)
+      .describe(
+        'How long an API key look-up is cached; a revoked key stops working within this time (at most 5 s).',
+      ),
+    /** How long `POST /v1/endpoints/{id}/test` waits for the test delivery's first attempt. */
+    WEBHOOK_API_TEST_WAIT_MS: ms(0, 30_000)
+      .default(5_000)
+      .describe(
+        'How long POST /v1/endpoints/{id}/test waits for the first attempt before answering without it.',
+      ),
+    /** How long a stopping API lets requests in flight finish before it closes their connections. */
+    WEBHOOK_API_SHUTDOWN_TIMEOUT_MS: ms(0, 600_000)
+      .default(10_000)
+      .describe(
+        'How long a stopping HTTP API lets requests in flight finish before closing their connections.',
+      ),
+    // ── end of the api lane block ──
     /** Log level: fatal, error, warn, info, debug, trace or silent. */
     LOG_LEVEL: z
       .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
@@ -298,6 +339,15 @@ export const settingsSchema = z
     },
     endpointMaxInFlight: env.WEBHOOK_ENDPOINT_MAX_IN_FLIGHT,
     logLevel: env.LOG_LEVEL,
+    api: {
+      port: env.WEBHOOK_API_PORT,
+      host: env.WEBHOOK_API_HOST,
+      bodyLimitBytes: env.WEBHOOK_API_BODY_LIMIT_BYTES,
+      trustProxy: env.WEBHOOK_API_TRUST_PROXY,
+      keyCacheTtlMs: env.WEBHOOK_API_KEY_CACHE_TTL_MS,
+      testWaitMs: env.WEBHOOK_API_TEST_WAIT_MS,
+      shutdownTimeoutMs: env.WEBHOOK_API_SHUTDOWN_TIMEOUT_MS,
+    },
     outbox: {
       pollMs: env.WEBHOOK_OUTBOX_POLL_MS,
       reconcileAfterMs: env.WEBHOOK_RECONCILE_AFTER_MS,
@@ -315,6 +365,9 @@ export type Settings = z.output<typeof settingsSchema>;
 
 /** Retry schedule settings. */
 export type RetrySettings = Settings['retry'];
+
+/** Settings of the HTTP API service. */
+export type ApiSettings = Settings['api'];
 
 /** The environment variable names {@link settingsSchema} reads. */
 export type SettingsEnv = Partial<Record<keyof z.input<typeof settingsSchema>, string>>;

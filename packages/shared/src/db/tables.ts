@@ -104,6 +104,25 @@ export interface AttemptsTable {
   created_at: CreatedAt;
 }
 
+/**
+ * `webhook_api_keys`: credentials of the HTTP API. Only the SHA-256 of each
+ * key is stored; the key itself is shown once, at creation.
+ */
+export interface ApiKeysTable {
+  id: string;
+  name: Generated<string>;
+  /** The one organization the key acts for; null for an admin key. */
+  organization_id: string | null;
+  /** An admin key acts for every organization. */
+  admin: Generated<boolean>;
+  /** SHA-256 of the whole key (`lwk_…`). */
+  key_hash: Buffer;
+  /** The first characters of the key, so people can tell keys apart. */
+  key_prefix: string;
+  created_at: CreatedAt;
+  revoked_at: Timestamp | null;
+}
+
 /** The database as Kysely sees it. */
 export interface Database {
   webhook_endpoints: EndpointsTable;
@@ -111,6 +130,7 @@ export interface Database {
   webhook_deliveries: DeliveriesTable;
   webhook_attempts: AttemptsTable;
   webhook_organization_secrets: OrganizationSecretsTable;
+  webhook_api_keys: ApiKeysTable;
 }
 
 export type EndpointRow = Selectable<EndpointsTable>;
@@ -119,3 +139,4 @@ export type EndpointUpdate = Updateable<EndpointsTable>;
 export type DeliveryRow = Selectable<DeliveriesTable>;
 export type AttemptRow = Selectable<AttemptsTable>;
 export type EventRow = Selectable<EventsTable>;
+export type ApiKeyRow = Selectable<ApiKeysTable>;

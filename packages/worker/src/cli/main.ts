@@ -11,6 +11,7 @@ import { createWorker } from '../create-worker.js';
 import { createLogger } from '../logger.js';
 import { deleteOldDeliveries } from '../retention.js';
 import { EXIT_CODES, exitCodeFor } from './exit-codes.js';
+import { addApiCommands } from './api-commands.js';
 import { addOperatorCommands, type Output } from './operator-commands.js';
 
 async function runWorker(): Promise<void> {
@@ -59,7 +60,7 @@ async function runMigrations(): Promise<void> {
 export async function main(argv: readonly string[] = process.argv): Promise<void> {
   const program = new Command('letta-webhooks')
     .description(
-      'Letta webhooks: delivery worker and operator commands. Settings come from the environment.',
+      'Letta webhooks: delivery worker, HTTP API and operator commands. Settings come from the environment.',
     )
     .option('--json', 'print results as JSON (errors too, on stderr)')
     .showHelpAfterError()
@@ -105,6 +106,7 @@ export async function main(argv: readonly string[] = process.argv): Promise<void
       }
     });
   addOperatorCommands(program, output);
+  addApiCommands(program, output);
   try {
     await program.parseAsync([...argv]);
   } catch (error) {

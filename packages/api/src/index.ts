@@ -1,0 +1,13 @@
+export { startApi } from './start-api.js';
+export type { RunningApi, StartApiOptions } from './start-api.js';
+export { buildApp } from './build-app.js';
+export type { BuildAppOptions, BuiltApp } from './build-app.js';
+export type { ApiServices, ReadinessCheck } from './services.js';
+export { ApiKeyStore, createApiKeyInputSchema } from './auth/api-key-store.js';
+export type { ApiKeyInfo, CreateApiKeyInput } from './auth/api-key-store.js';
+export { ApiKeyResolver } from './auth/api-key-resolver.js';
+export { API_KEY_PREFIX, generateApiKey, hashApiKey } from './auth/api-key.js';
+export type { CredentialResolver, Principal } from './auth/principal.js';
+export { HTTP_STATUS } from './errors/http-status.js';
+export { createApiLogger } from './observability/logger.js';
+export { generateOpenApiDocument } from './openapi/generate-document.js';

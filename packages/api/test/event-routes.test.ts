@@ -1,0 +1,202 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { EVENT_TYPES, EXAMPLE_EVENT_DATA, eventDataSchemas } from '@letta-webhooks/shared';
+import { createWorker, type WebhookWorker } from '@letta-webhooks/worker';
+import { waitFor } from '../../../test/support/harness.js';
+import { startReceiver, type Receiver } from '../../../test/support/receiver.js';
+import { startApiFixture, type ApiFixture } from './support/api-fixture.js';
+
+let f: ApiFixture;
+let worker: WebhookWorker;
+let receiver: Receiver;
+let key: string;
+let endpointId: string;
+
+const step = EXAMPLE_EVENT_DATA['agent.step.completed'];
+
+async function settled(deliveryId: string): Promise<Record<string, unknown>> {
+  return waitFor(
+    async () => {
+      const answer = await f.call('GET', `/v1/deliveries/${deliveryId}`, { key });
+      return answer.status === 200 && answer.body.status !== 'pending' ? answer.body : undefined;
+    },
+    { what: `delivery ${deliveryId} to settle` },
+  );
+}
+
+beforeAll(async () => {
+  f = await startApiFixture();
+  worker = createWorker({ settings: f.ctx.settings });
+  receiver = await startReceiver();
+  key = await f.keyFor('org-ev');
+  const created = await f.call('POST', '/v1/endpoints', {
+    key,
+    json: { url: receiver.url('/events'), event_types: ['*'] },
+  });
+  endpointId = created.body.id as string;
+});
+
+afterAll(async () => {
+  await worker.close();
+  await receiver.close();
+  await f.close();
+});
+
+describe('event ingest', () => {
+  it('POST /v1/events answers 202 with the event id and its deliveries, and the envelope arrives', async () => {
+    const answer = await f.call('POST', '/v1/events', {
+      key,
+      json: {
+        agent_id: 'agent-7',
+        event_type: 'agent.step.completed',
+        data: { ...step, added_by_newer_letta: { nested: [1, 2] } },
+        occurred_at: '2026-01-01T12:00:00+02:00',
+      },
+    });
+    expect(answer.status).toBe(202);
+    expect(answer.body).toEqual({
+      event_id: expect.stringMatching(/^evt_/),
+      deliveries: [{ delivery_id: expect.stringMatching(/^dlv_/), endpoint_id: endpointId }],
+    });
+    const delivery = await settled(answer.body.deliveries[0].delivery_id as string);
+    expect(delivery).toMatchObject({ status: 'succeeded', event_type: 'agent.step.completed' });
+    const envelope = JSON.parse(String(delivery.body)) as Record<string, unknown>;
+    expect(envelope).toEqual({
+      event_id: answer.body.event_id,
+      event_type: 'agent.step.completed',
+      timestamp: '2026-01-01T10:00:00.000Z',
+      agent_id: 'agent-7',
+      organization_id: 'org-ev',
+      data: { ...step, added_by_newer_letta: { nested: [1, 2] } },
+    });
+    const received = receiver.requests.find(
+      (r) => r.headers['webhook-id'] === answer.body.event_id,
+    );
+    expect(received?.body.toString()).toBe(delivery.body);
+  });
+
+  it('POST /v1/events/batch publishes many, answers in order', async () => {
+    const answer = await f.call('POST', '/v1/events/batch', {
+      key,
+      json: {
+        events: EVENT_TYPES.map((eventType) => ({
+          agent_id: 'agent-batch',
+          event_type: eventType,
+          data: EXAMPLE_EVENT_DATA[eventType],
+        })),
+      },
+    });
+    expect(answer.status).toBe(202);
+    expect(answer.body.data).toHaveLength(EVENT_TYPES.length);
+    for (const result of answer.body.data as { deliveries: { delivery_id: string }[] }[]) {
+      expect(result.deliveries).toHaveLength(1);
+      expect(await settled(result.deliveries[0]?.delivery_id ?? '')).toMatchObject({
+        status: 'succeeded',
+      });
+    }
+  });
+
+  it('an event no endpoint wants answers 202 with no deliveries', async () => {
+    const other = await f.keyFor('org-quiet');
+    const answer = await f.call('POST', '/v1/events', {
+      key: other,
+      json: { agent_id: 'agent-1', event_type: 'agent.step.completed', data: step },
+    });
+    expect(answer.status).toBe(202);
+    expect(answer.body.deliveries).toEqual([]);
+  });
+});
+
+describe('delivery log', () => {
+  it('lists with the library filters, gets one with its attempts, resends it', async () => {
+    receiver.respond((request) =>
+      request.path === '/events' ? { status: 500, body: 'nope' } : { status: 200 },
+    );
+    const failing = await f.call('POST', '/v1/events', {
+      key,
+      json: {
+        agent_id: 'agent-log',
+        event_type: 'agent.run.completed',
+        data: EXAMPLE_EVENT_DATA['agent.run.completed'],
+      },
+    });
+    const deliveryId = failing.body.deliveries[0].delivery_id as string;
+    await waitFor(
+      async () => {
+        const d = await f.call('GET', `/v1/deliveries/${deliveryId}`, { key });
+        return (d.body?.attempts?.length ?? 0) >= 1 ? true : undefined;
+      },
+      { what: 'a failed attempt' },
+    );
+    receiver.respond(() => ({ status: 200 }));
+
+    const listed = await f.call(
+      'GET',
+      `/v1/deliveries?agent_id=agent-log&event_type=agent.run.completed&endpoint_id=${endpointId}&limit=10`,
+      { key },
+    );
+    expect(listed.status).toBe(200);
+    expect(listed.body.data.map((d: { id: string }) => d.id)).toEqual([deliveryId]);
+    const since = await f.call(
+      'GET',
+      `/v1/deliveries?since=${encodeURIComponent(new Date(Date.now() + 60_000).toISOString())}`,
+      { key },
+    );
+    expect(since.body.data).toEqual([]);
+    const page = await f.call('GET', '/v1/deliveries?limit=1', { key });
+    expect(page.body.next_cursor).toEqual(expect.any(String));
+    const next = await f.call(
+      'GET',
+      `/v1/deliveries?limit=1&cursor=${encodeURIComponent(page.body.next_cursor as string)}`,
+      { key },
+    );
+    expect(next.body.data[0].id).not.toBe(page.body.data[0].id);
+
+    const detail = await f.call('GET', `/v1/deliveries/${deliveryId}`, { key });
+    expect(detail.body.attempts[0]).toEqual({
+      attempt_number: 1,
+      trigger: 'scheduled',
+      outcome: 'retryable',
+      status_code: 500,
+      error_kind: 'http_status',
+      error_message: expect.any(String),
+      response_excerpt: 'nope',
+      response_truncated: false,
+      started_at: expect.stringMatching(/Z$/),
+      duration_ms: expect.any(Number),
+    });
+
+    const done = await settled(deliveryId);
+    expect(done.status).toBe('succeeded');
+    const resent = await f.call('POST', `/v1/deliveries/${deliveryId}/resend`, { key });
+    expect(resent.status).toBe(202);
+    expect(resent.body).toEqual({ delivery_id: deliveryId });
+    await waitFor(
+      async () => {
+        const d = await f.call('GET', `/v1/deliveries/${deliveryId}`, { key });
+        return d.body.attempts.some((a: { trigger: string }) => a.trigger === 'manual')
+          ? true
+          : undefined;
+      },
+      { what: 'the manual resend attempt' },
+    );
+  });
+});
+
+describe('event catalogue', () => {
+  it('GET /v1/event-types lists every type with a JSON Schema of its data and a valid example', async () => {
+    const answer = await f.call('GET', '/v1/event-types', { key });
+    expect(answer.status).toBe(200);
+    expect(answer.body.data.map((t: { event_type: string }) => t.event_type)).toEqual(EVENT_TYPES);
+    for (const entry of answer.body.data as {
+      event_type: keyof typeof eventDataSchemas;
+      schema: Record<string, unknown>;
+      example: unknown;
+    }[]) {
+      expect(entry.schema).toMatchObject({
+        $schema: 'https://json-schema.org/draft/2020-12/schema',
+        type: 'object',
+      });
+      expect(eventDataSchemas[entry.event_type].safeParse(entry.example).success).toBe(true);
+    }
+  });
+});

@@ -1,0 +1,100 @@
+import { ApiKeyStore, createApiLogger, startApi, type ApiKeyInfo } from '@letta-webhooks/api';
+import { createDb, loadSettings } from '@letta-webhooks/shared';
+import type { Command } from 'commander';
+import { formatTable } from './format-table.js';
+import type { Output } from './operator-commands.js';
+
+async function runApi(): Promise<void> {
+  const settings = loadSettings();
+  const logger = createApiLogger(settings.logLevel);
+  const api = await startApi({ settings, logger });
+  await new Promise<void>((resolve) => {
+    const stop = (signal: NodeJS.Signals) => {
+      logger.info({ signal }, 'stopping: finishing requests in flight');
+      process.off('SIGTERM', stop);
+      process.off('SIGINT', stop);
+      void api.close().then(resolve);
+    };
+    process.on('SIGTERM', stop);
+    process.on('SIGINT', stop);
+  });
+  logger.info('API stopped');
+  // Everything was closed; if a broken socket still holds the event loop, leave anyway.
+  setTimeout(() => {
+    logger.warn('a handle outlived shutdown; exiting');
+    process.exit(process.exitCode ?? 0);
+  }, 1_000).unref();
+}
+
+const keyColumns = ['id', 'name', 'organizationId', 'admin', 'prefix', 'createdAt', 'revokedAt'];
+
+/** Adds `api` (serve the HTTP API) and `api-keys create|list|revoke` to the program. */
+export function addApiCommands(program: Command, output: () => Output): void {
+  program
+    .command('api')
+    .description('serve the HTTP API (/v1, /docs, /openapi.json) until SIGTERM or SIGINT')
+    .action(runApi);
+
+  async function withKeys(action: (keys: ApiKeyStore, out: Output) => Promise<void>) {
+    const settings = loadSettings();
+    const db = createDb({ connectionString: settings.databaseUrl, poolSize: 1 });
+    try {
+      await action(new ApiKeyStore(db), output());
+    } finally {
+      await db.destroy();
+    }
+  }
+  const show = (out: Output, value: unknown, text: () => string) => {
+    out.write(out.json ? JSON.stringify(value, null, 2) : text());
+  };
+  const row = (key: ApiKeyInfo) => ({ ...key, organizationId: key.organizationId ?? '(all)' });
+
+  const keys = program.command('api-keys').description('manage the API keys of the HTTP API');
+  keys
+    .command('create')
+    .description('create a key for one organization (--org) or every one (--admin); prints it once')
+    .option('--org <organizationId>', 'the organization the key acts for')
+    .option('--admin', 'a key that acts for every organization')
+    .option('--name <text>', 'a label, to tell keys apart')
+    .option('--json', 'print { "id", "key" } as JSON')
+    .action((o: { org?: string; admin?: boolean; name?: string; json?: boolean }) =>
+      withKeys(async (store, out) => {
+        const name = o.name === undefined ? {} : { name: o.name };
+        const created = await store.create(
+          o.admin === true
+            ? { admin: true, ...name, ...(o.org === undefined ? {} : { organizationId: o.org }) }
+            : { organizationId: o.org ?? '', ...name },
+        );
+        if (out.json || o.json === true) {
+          out.write(JSON.stringify({ id: created.id, key: created.key }));
+          return;
+        }
+        out.write(
+          `${formatTable([row(created)], keyColumns)}\nkey: ${created.key}\n(shown once: store it now)`,
+        );
+      }),
+    );
+  keys
+    .command('list')
+    .description('list keys (never the keys themselves), oldest first')
+    .option('--org <organizationId>', "only this organization's keys")
+    .option('--active', 'leave out revoked keys')
+    .action((o: { org?: string; active?: boolean }) =>
+      withKeys(async (store, out) => {
+        const listed = await store.list({
+          ...(o.org === undefined ? {} : { organizationId: o.org }),
+          includeRevoked: o.active !== true,
+        });
+        show(out, listed, () => formatTable(listed.map(row), keyColumns));
+      }),
+    );
+  keys
+    .command('revoke <id>')
+    .description('revoke a key; every API process stops accepting it within 5 s')
+    .action((id: string) =>
+      withKeys(async (store, out) => {
+        const revoked = await store.revoke(id);
+        show(out, revoked, () => `revoked ${revoked.id}`);
+      }),
+    );
+}
