@@ -1,15 +1,13 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { EXAMPLE_EVENT_DATA } from '@letta-webhooks/shared';
-import { createWorker, type WebhookWorker } from '@letta-webhooks/worker';
 import { waitFor } from '../../../test/support/harness.js';
-import { startReceiver, type Receiver } from '../../../test/support/receiver.js';
+import type { Receiver } from '../../../test/support/receiver.js';
 import { startApiFixture, type ApiFixture } from './support/api-fixture.js';
 
 const KEY_CACHE_TTL_MS = 300;
 
 let f: ApiFixture;
-let worker: WebhookWorker;
 let receiver: Receiver;
 let keyA: string;
 let keyB: string;
@@ -19,9 +17,11 @@ let deliveryB: string;
 let eventB: string;
 
 beforeAll(async () => {
-  f = await startApiFixture({ WEBHOOK_API_KEY_CACHE_TTL_MS: String(KEY_CACHE_TTL_MS) });
-  worker = createWorker({ settings: f.ctx.settings });
-  receiver = await startReceiver();
+  f = await startApiFixture(
+    { WEBHOOK_API_KEY_CACHE_TTL_MS: String(KEY_CACHE_TTL_MS) },
+    { deliver: true },
+  );
+  receiver = f.receiver;
   keyA = await f.keyFor('org-a');
   keyB = await f.keyFor('org-b');
   const created = await f.call('POST', '/v1/endpoints', {
@@ -51,8 +51,6 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await worker.close();
-  await receiver.close();
   await f.close();
 });
 

@@ -1,26 +1,24 @@
 import { createHmac } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { EXAMPLE_EVENT_DATA } from '@letta-webhooks/shared';
-import { createWorker, type WebhookWorker } from '@letta-webhooks/worker';
 import { waitFor } from '../../../test/support/harness.js';
-import { startReceiver, type Receiver } from '../../../test/support/receiver.js';
+import type { Receiver } from '../../../test/support/receiver.js';
 import { startApiFixture, type ApiFixture } from './support/api-fixture.js';
 
 let f: ApiFixture;
-let worker: WebhookWorker;
 let receiver: Receiver;
 let key: string;
 
 beforeAll(async () => {
-  f = await startApiFixture({ WEBHOOK_API_TEST_WAIT_MS: '5000', WEBHOOK_MAX_ATTEMPTS: '3' });
-  worker = createWorker({ settings: f.ctx.settings });
-  receiver = await startReceiver();
+  f = await startApiFixture(
+    { WEBHOOK_API_TEST_WAIT_MS: '5000', WEBHOOK_MAX_ATTEMPTS: '3' },
+    { deliver: true },
+  );
+  receiver = f.receiver;
   key = await f.keyFor('org-e');
 });
 
 afterAll(async () => {
-  await worker.close();
-  await receiver.close();
   await f.close();
 });
 
@@ -230,7 +228,7 @@ describe('endpoint routes', () => {
     receiver.respond((request) =>
       request.path === '/recover' ? { status: 500, body: 'down' } : { status: 200 },
     );
-    const settled = worker.worker;
+    const settled = f.worker.worker;
     const published = await f.call('POST', '/v1/events', {
       key,
       json: {

@@ -1,12 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { EVENT_TYPES, EXAMPLE_EVENT_DATA, eventDataSchemas } from '@letta-webhooks/shared';
-import { createWorker, type WebhookWorker } from '@letta-webhooks/worker';
 import { waitFor } from '../../../test/support/harness.js';
-import { startReceiver, type Receiver } from '../../../test/support/receiver.js';
+import type { Receiver } from '../../../test/support/receiver.js';
 import { startApiFixture, type ApiFixture } from './support/api-fixture.js';
 
 let f: ApiFixture;
-let worker: WebhookWorker;
 let receiver: Receiver;
 let key: string;
 let endpointId: string;
@@ -24,9 +22,8 @@ async function settled(deliveryId: string): Promise<Record<string, unknown>> {
 }
 
 beforeAll(async () => {
-  f = await startApiFixture();
-  worker = createWorker({ settings: f.ctx.settings });
-  receiver = await startReceiver();
+  f = await startApiFixture({}, { deliver: true });
+  receiver = f.receiver;
   key = await f.keyFor('org-ev');
   const created = await f.call('POST', '/v1/endpoints', {
     key,
@@ -36,8 +33,6 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await worker.close();
-  await receiver.close();
   await f.close();
 });
 

@@ -1,6 +1,8 @@
 import { request as httpRequest, type IncomingHttpHeaders } from 'node:http';
 import type { SettingsEnv } from '@letta-webhooks/shared';
+import { createWorker, type WebhookWorker } from '@letta-webhooks/worker';
 import { createTestContext, type TestContext } from '../../../../test/support/harness.js';
+import { startReceiver, type Receiver } from '../../../../test/support/receiver.js';
 import { ApiKeyStore, startApi, type RunningApi } from '../../src/index.js';
 
 /** One HTTP answer, body parsed when it is JSON. */
@@ -27,6 +29,10 @@ export interface CallOptions {
 export interface ApiFixture {
   readonly ctx: TestContext;
   readonly api: RunningApi;
+  /** A delivery worker on the same queue (with `deliver: true`). */
+  readonly worker: WebhookWorker;
+  /** A loopback receiver that answers 200 until told otherwise (with `deliver: true`). */
+  readonly receiver: Receiver;
   readonly keys: ApiKeyStore;
   /** An admin key. */
   readonly adminKey: string;
@@ -70,8 +76,14 @@ export function call(
   });
 }
 
-/** Starts an API on a free loopback port over a fresh database and queue prefix. */
-export async function startApiFixture(overrides: SettingsEnv = {}): Promise<ApiFixture> {
+/**
+ * Starts an API on a free loopback port over a fresh database and queue
+ * prefix; with `deliver`, also a worker and a receiver, so deliveries happen.
+ */
+export async function startApiFixture(
+  overrides: SettingsEnv = {},
+  options: { readonly deliver?: boolean } = {},
+): Promise<ApiFixture> {
   const ctx = await createTestContext({
     WEBHOOK_API_PORT: '0',
     WEBHOOK_API_HOST: '127.0.0.1',
@@ -80,14 +92,27 @@ export async function startApiFixture(overrides: SettingsEnv = {}): Promise<ApiF
   const api = await startApi({ settings: ctx.settings });
   const keys = new ApiKeyStore(ctx.db);
   const admin = await keys.create({ admin: true, name: 'test admin' });
+  const worker = options.deliver === true ? createWorker({ settings: ctx.settings }) : undefined;
+  const receiver = options.deliver === true ? await startReceiver() : undefined;
+  const absent = (what: string): never => {
+    throw new Error(`start the fixture with { deliver: true } to get a ${what}`);
+  };
   return {
     ctx,
     api,
     keys,
+    get worker() {
+      return worker ?? absent('worker');
+    },
+    get receiver() {
+      return receiver ?? absent('receiver');
+    },
     adminKey: admin.key,
     keyFor: async (organizationId) => (await keys.create({ organizationId })).key,
     call: (method, path, options) => call(api.url, method, path, options),
     async close() {
+      await worker?.close();
+      await receiver?.close();
       await api.close();
       await ctx.cleanup();
     },

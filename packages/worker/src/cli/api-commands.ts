@@ -3,27 +3,18 @@ import { createDb, loadSettings } from '@letta-webhooks/shared';
 import type { Command } from 'commander';
 import { formatTable } from './format-table.js';
 import type { Output } from './operator-commands.js';
+import { runUntilSignal } from './run-until-signal.js';
 
 async function runApi(): Promise<void> {
   const settings = loadSettings();
   const logger = createApiLogger(settings.logLevel);
   const api = await startApi({ settings, logger });
-  await new Promise<void>((resolve) => {
-    const stop = (signal: NodeJS.Signals) => {
-      logger.info({ signal }, 'stopping: finishing requests in flight');
-      process.off('SIGTERM', stop);
-      process.off('SIGINT', stop);
-      void api.close().then(resolve);
-    };
-    process.on('SIGTERM', stop);
-    process.on('SIGINT', stop);
+  await runUntilSignal({
+    logger,
+    stopping: 'stopping: finishing requests in flight',
+    stopped: 'API stopped',
+    close: () => api.close(),
   });
-  logger.info('API stopped');
-  // Everything was closed; if a broken socket still holds the event loop, leave anyway.
-  setTimeout(() => {
-    logger.warn('a handle outlived shutdown; exiting');
-    process.exit(process.exitCode ?? 0);
-  }, 1_000).unref();
 }
 
 const keyColumns = ['id', 'name', 'organizationId', 'admin', 'prefix', 'createdAt', 'revokedAt'];

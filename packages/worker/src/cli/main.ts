@@ -13,6 +13,7 @@ import { deleteOldDeliveries } from '../retention.js';
 import { EXIT_CODES, exitCodeFor } from './exit-codes.js';
 import { addApiCommands } from './api-commands.js';
 import { addOperatorCommands, type Output } from './operator-commands.js';
+import { runUntilSignal } from './run-until-signal.js';
 
 async function runWorker(): Promise<void> {
   const settings = loadSettings();
@@ -28,22 +29,12 @@ async function runWorker(): Promise<void> {
     throw error;
   }
   logger.info({ queue: settings.queueName, concurrency: settings.concurrency }, 'worker started');
-  await new Promise<void>((resolve) => {
-    const stop = (signal: NodeJS.Signals) => {
-      logger.info({ signal }, 'stopping: finishing in-flight deliveries');
-      process.off('SIGTERM', stop);
-      process.off('SIGINT', stop);
-      void running.close().then(resolve);
-    };
-    process.on('SIGTERM', stop);
-    process.on('SIGINT', stop);
+  await runUntilSignal({
+    logger,
+    stopping: 'stopping: finishing in-flight deliveries',
+    stopped: 'worker stopped',
+    close: () => running.close(),
   });
-  logger.info('worker stopped');
-  // Everything was closed; if a broken socket still holds the event loop, leave anyway.
-  setTimeout(() => {
-    logger.warn('a handle outlived shutdown; exiting');
-    process.exit(process.exitCode ?? 0);
-  }, 1_000).unref();
 }
 
 async function runMigrations(): Promise<void> {
