@@ -1,5 +1,5 @@
-import { ApiKeyStore, createApiLogger, startApi, type ApiKeyInfo } from '@letta-webhooks/api';
-import { createDb, loadSettings } from '@letta-webhooks/shared';
+import type { ApiKeyInfo, ApiKeyStore } from '@letta-webhooks/api';
+import { createDb, loadSettings, verifyEvictionPolicy } from '@letta-webhooks/shared';
 import type { Command } from 'commander';
 import { formatTable } from './format-table.js';
 import type { Output } from './operator-commands.js';
@@ -7,6 +7,10 @@ import { runUntilSignal } from './run-until-signal.js';
 
 async function runApi(): Promise<void> {
   const settings = loadSettings();
+  // The worker's start-up checks: refused before anything listens, the refusal its only output.
+  await verifyEvictionPolicy(settings);
+  // Loaded on demand: the HTTP server's modules would slow every other command's start.
+  const { createApiLogger, startApi } = await import('@letta-webhooks/api');
   const logger = createApiLogger(settings.logLevel);
   const api = await startApi({ settings, logger });
   await runUntilSignal({
@@ -30,6 +34,7 @@ export function addApiCommands(program: Command, output: () => Output): void {
     const settings = loadSettings();
     const db = createDb({ connectionString: settings.databaseUrl, poolSize: 1 });
     try {
+      const { ApiKeyStore } = await import('@letta-webhooks/api');
       await action(new ApiKeyStore(db), output());
     } finally {
       await db.destroy();
