@@ -9,7 +9,7 @@ import {
   resentSchema,
 } from '../wire/delivery-schemas.js';
 import { fromWire, toWire } from '../wire/to-wire.js';
-import { errorResponses, type ApiApp } from './route-types.js';
+import { answer, errorResponses, type ApiApp } from './route-types.js';
 
 const tags = ['deliveries'];
 
@@ -25,7 +25,7 @@ export function deliveryRoutes(app: ApiApp, services: ApiServices): void {
         summary: 'List deliveries, newest first',
         tags,
         querystring: listDeliveriesQuerySchema,
-        response: { 200: deliveryPageSchema, ...errorResponses() },
+        response: { 200: answer('A page of deliveries.', deliveryPageSchema), ...errorResponses() },
       },
     },
     async (request) => {
@@ -44,7 +44,10 @@ export function deliveryRoutes(app: ApiApp, services: ApiServices): void {
         summary: 'One delivery with the body sent and every attempt',
         tags,
         params: idParamsSchema,
-        response: { 200: deliveryDetailSchema, ...errorResponses(404) },
+        response: {
+          200: answer('The delivery, its body and its attempts.', deliveryDetailSchema),
+          ...errorResponses(404),
+        },
       },
     },
     async (request) => {
@@ -63,7 +66,10 @@ export function deliveryRoutes(app: ApiApp, services: ApiServices): void {
           'Same event id and body, a fresh signature; the attempt is recorded with trigger `manual`.',
         tags,
         params: idParamsSchema,
-        response: { 202: resentSchema, ...errorResponses(404, 409) },
+        response: {
+          202: answer('The resend is queued.', resentSchema),
+          ...errorResponses(404, 409),
+        },
       },
     },
     async (request, reply) => {

@@ -24,7 +24,7 @@ import {
 } from '../wire/endpoint-schemas.js';
 import { fromWire, toWire } from '../wire/to-wire.js';
 import { OPTIONAL_BODY } from '../openapi/finish-document.js';
-import { errorResponses, type ApiApp } from './route-types.js';
+import { answer, errorResponses, type ApiApp } from './route-types.js';
 
 const tags = ['endpoints'];
 // Answers that carry a secret are never stored by a cache on the way.
@@ -48,7 +48,10 @@ export function endpointRoutes(app: ApiApp, services: ApiServices): void {
           'The answer carries the signing secret: it is shown this once (see also reveal-secret).',
         tags,
         body: createEndpointBodySchema,
-        response: { 201: endpointWithSecretSchema, ...errorResponses() },
+        response: {
+          201: answer('Created; `secret` is shown this once.', endpointWithSecretSchema),
+          ...errorResponses(),
+        },
       },
     },
     async (request, reply) => {
@@ -72,7 +75,7 @@ export function endpointRoutes(app: ApiApp, services: ApiServices): void {
         summary: 'List endpoints, oldest first',
         tags,
         querystring: listEndpointsQuerySchema,
-        response: { 200: endpointPageSchema, ...errorResponses() },
+        response: { 200: answer('A page of endpoints.', endpointPageSchema), ...errorResponses() },
       },
     },
     async (request) => {
@@ -91,7 +94,7 @@ export function endpointRoutes(app: ApiApp, services: ApiServices): void {
         summary: 'One endpoint',
         tags,
         params: idParamsSchema,
-        response: { 200: endpointSchema, ...errorResponses(404) },
+        response: { 200: answer('The endpoint.', endpointSchema), ...errorResponses(404) },
       },
     },
     async (request) => toWire(await owned(principalOf(request), request.params.id)),
@@ -106,7 +109,10 @@ export function endpointRoutes(app: ApiApp, services: ApiServices): void {
         tags,
         params: idParamsSchema,
         body: updateEndpointBodySchema,
-        response: { 200: endpointSchema, ...errorResponses(404) },
+        response: {
+          200: answer('The endpoint as it is now.', endpointSchema),
+          ...errorResponses(404),
+        },
       },
     },
     async (request) => {
@@ -148,7 +154,7 @@ export function endpointRoutes(app: ApiApp, services: ApiServices): void {
         params: idParamsSchema,
         body: rotateSecretBodySchema,
         [OPTIONAL_BODY]: true,
-        response: { 200: rotatedSecretSchema, ...errorResponses(404) },
+        response: { 200: answer('The new secret.', rotatedSecretSchema), ...errorResponses(404) },
       },
     },
     async (request, reply) => {
@@ -170,7 +176,10 @@ export function endpointRoutes(app: ApiApp, services: ApiServices): void {
         params: idParamsSchema,
         body: disableEndpointBodySchema,
         [OPTIONAL_BODY]: true,
-        response: { 200: endpointSchema, ...errorResponses(404) },
+        response: {
+          200: answer('The endpoint as it is now.', endpointSchema),
+          ...errorResponses(404),
+        },
       },
     },
     async (request) => {
@@ -189,7 +198,10 @@ export function endpointRoutes(app: ApiApp, services: ApiServices): void {
         description: 'Clears the disabled reason and the failure record.',
         tags,
         params: idParamsSchema,
-        response: { 200: endpointSchema, ...errorResponses(404) },
+        response: {
+          200: answer('The endpoint as it is now.', endpointSchema),
+          ...errorResponses(404),
+        },
       },
     },
     async (request) => {
@@ -207,7 +219,10 @@ export function endpointRoutes(app: ApiApp, services: ApiServices): void {
         summary: 'Last success, failures, disabled reason',
         tags,
         params: idParamsSchema,
-        response: { 200: endpointHealthSchema, ...errorResponses(404) },
+        response: {
+          200: answer('How the endpoint has been doing.', endpointHealthSchema),
+          ...errorResponses(404),
+        },
       },
     },
     async (request) => {
@@ -225,7 +240,10 @@ export function endpointRoutes(app: ApiApp, services: ApiServices): void {
         summary: "The endpoint's current signing secret",
         tags,
         params: idParamsSchema,
-        response: { 200: revealedSecretSchema, ...errorResponses(404) },
+        response: {
+          200: answer('The current secret.', revealedSecretSchema),
+          ...errorResponses(404),
+        },
       },
     },
     async (request, reply) => {
@@ -248,8 +266,11 @@ export function endpointRoutes(app: ApiApp, services: ApiServices): void {
         body: testEventBodySchema,
         [OPTIONAL_BODY]: true,
         response: {
-          200: testEventResultSchema,
-          202: testEventResultSchema,
+          200: answer('Sent; `attempt` is its first attempt.', testEventResultSchema),
+          202: answer(
+            'Queued; the first attempt had not been made yet (`attempt` is null).',
+            testEventResultSchema,
+          ),
           ...errorResponses(404, 409),
         },
       },
@@ -277,7 +298,10 @@ export function endpointRoutes(app: ApiApp, services: ApiServices): void {
         tags,
         params: idParamsSchema,
         body: recoverBodySchema,
-        response: { 202: recoveredSchema, ...errorResponses(404, 409) },
+        response: {
+          202: answer('How many failed deliveries were queued again.', recoveredSchema),
+          ...errorResponses(404, 409),
+        },
       },
     },
     async (request, reply) => {

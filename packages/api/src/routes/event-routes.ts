@@ -11,7 +11,7 @@ import {
 } from '../wire/event-schemas.js';
 import { toWire } from '../wire/to-wire.js';
 import type { z } from 'zod';
-import { errorResponses, type ApiApp } from './route-types.js';
+import { answer, errorResponses, type ApiApp } from './route-types.js';
 
 const tags = ['events'];
 
@@ -53,7 +53,13 @@ export function eventRoutes(app: ApiApp, services: ApiServices): void {
           'Delivered to every enabled endpoint subscribed to it. Event ids are unique per organization: the same id with the same event answers the same and creates nothing; with a different event, 409 `CONFLICT`.',
         tags,
         body: publishEventBodySchema,
-        response: { 202: publishResultSchema, ...errorResponses(409, 413) },
+        response: {
+          202: answer(
+            'Published: the event id and one delivery per matching endpoint.',
+            publishResultSchema,
+          ),
+          ...errorResponses(409, 413),
+        },
       },
     },
     async (request, reply) => {
@@ -78,7 +84,10 @@ export function eventRoutes(app: ApiApp, services: ApiServices): void {
           'Every event is validated first: one bad event fails the batch (its field named as `events.N.…`) and nothing is published.',
         tags,
         body: publishBatchBodySchema,
-        response: { 202: publishBatchResultSchema, ...errorResponses(409, 413) },
+        response: {
+          202: answer('Published, in the order sent.', publishBatchResultSchema),
+          ...errorResponses(409, 413),
+        },
       },
     },
     async (request, reply) => {

@@ -1,7 +1,7 @@
 import { EVENT_TYPES, EXAMPLE_EVENT_DATA, eventDataSchemas } from '@letta-webhooks/shared';
 import { z } from 'zod';
 import { eventTypeListSchema } from '../wire/event-schemas.js';
-import { errorResponses, type ApiApp } from './route-types.js';
+import { answer, errorResponses, type ApiApp } from './route-types.js';
 
 /** The catalogue with a JSON Schema per type, generated from the producer's own zod schemas. */
 function catalogue(): z.output<typeof eventTypeListSchema> {
@@ -16,7 +16,7 @@ function catalogue(): z.output<typeof eventTypeListSchema> {
 
 /** `GET /v1/event-types`. */
 export function eventTypeRoutes(app: ApiApp): void {
-  const answer = catalogue();
+  const listing = catalogue();
   app.get(
     '/event-types',
     {
@@ -26,9 +26,9 @@ export function eventTypeRoutes(app: ApiApp): void {
         description:
           'Every event type with a JSON Schema of its `data` and an example payload, so receivers can generate types.',
         tags: ['event types'],
-        response: { 200: eventTypeListSchema, ...errorResponses() },
+        response: { 200: answer('Every event type.', eventTypeListSchema), ...errorResponses() },
       },
     },
-    () => answer,
+    () => listing,
   );
 }

@@ -1,6 +1,7 @@
 import type { FastifyBaseLogger, FastifyInstance, RawServerDefault } from 'fastify';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import type { z } from 'zod';
 import { errorBodySchema } from '../errors/error-body.js';
 
 /** A Fastify instance whose routes are typed by their zod schemas. */
@@ -21,15 +22,17 @@ const ERROR_DESCRIPTIONS: Readonly<Record<number, string>> = {
   503: 'Postgres or Redis unavailable (`DATABASE_UNAVAILABLE`, `QUEUE_UNAVAILABLE`); see `Retry-After`.',
 };
 
+/** A success response of a route's schema: its JSON body and what it means (for the OpenAPI document). */
+export function answer<S extends z.ZodType>(description: string, schema: S) {
+  return { description, content: { 'application/json': { schema } } };
+}
+
 /** The error responses a route can give, for its schema (and so the OpenAPI document). */
 export function errorResponses(...statuses: readonly number[]) {
   return Object.fromEntries(
     [400, 401, 503, ...statuses].map((status) => [
       status,
-      {
-        description: ERROR_DESCRIPTIONS[status] ?? 'Error',
-        content: { 'application/json': { schema: errorBodySchema } },
-      },
+      answer(ERROR_DESCRIPTIONS[status] ?? 'Error', errorBodySchema),
     ]),
   );
 }

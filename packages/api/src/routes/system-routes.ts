@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { ApiServices, ReadinessCheck } from '../services.js';
-import type { ApiApp } from './route-types.js';
+import { answer, type ApiApp } from './route-types.js';
 
 const CHECK_TIMEOUT_MS = 2_000;
 
@@ -49,7 +49,7 @@ export function systemRoutes(
         summary: 'The process is alive',
         tags,
         security: [],
-        response: { 200: z.object({ status: z.literal('ok') }) },
+        response: { 200: answer('Alive.', z.object({ status: z.literal('ok') })) },
       },
     },
     () => ({ status: 'ok' as const }),
@@ -62,7 +62,10 @@ export function systemRoutes(
         summary: 'Ready for traffic: Postgres and Redis answer, and the process is not stopping',
         tags,
         security: [],
-        response: { 200: readinessSchema, 503: readinessSchema },
+        response: {
+          200: answer('Ready.', readinessSchema),
+          503: answer('Not ready, or stopping; `checks` says why.', readinessSchema),
+        },
       },
     },
     async (_request, reply) => {

@@ -11,7 +11,10 @@ const envelope = envelopeSchema.shape;
 export const publishEventBodySchema = named(
   'PublishEvent',
   z.strictObject({
-    ...envelopeSchema.pick({ agent_id: true, event_type: true, data: true }).shape,
+    ...envelopeSchema.pick({ agent_id: true, event_type: true }).shape,
+    data: envelope.data.describe(
+      "The event's data: its schema depends on event_type (GET /v1/event-types); fields the schema does not list are kept.",
+    ),
     organization_id: envelope.organization_id
       .optional()
       .describe("Required with an admin key; an organization's key publishes in its own."),
