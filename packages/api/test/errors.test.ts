@@ -1,9 +1,7 @@
-import { spawn } from 'node:child_process';
-import { once } from 'node:events';
-import { createServer } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { EXAMPLE_EVENT_DATA, WEBHOOK_ERROR_CODES } from '@letta-webhooks/shared';
 import { waitFor } from '../../../test/support/harness.js';
+import { freePort, startPrivateRedis } from '../../../test/support/private-redis.js';
 import { HTTP_STATUS, startApi, type RunningApi } from '../src/index.js';
 import { call, startApiFixture, type Answer, type ApiFixture } from './support/api-fixture.js';
 
@@ -11,19 +9,6 @@ const BODY_LIMIT = 8_192;
 
 let f: ApiFixture;
 let key: string;
-
-// A loopback port nothing listens on.
-async function deadPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => {
-    server.close(() => {
-      resolve();
-    });
-  });
-  return port;
-}
 
 function expectError(answer: Answer, status: number, code: string, field?: string | null): void {
   expect({ status: answer.status, code: answer.body?.error?.code }).toEqual({ status, code });
@@ -156,16 +141,9 @@ describe('error mapping: each WebhookError code to its status, with the field', 
       json: { url: 'http://127.0.0.1:9/q', event_types: ['*'], agent_id: 'agent-q' },
     });
     // A Redis of our own, stopped once the API is connected: the shared one is never touched.
-    const port = await deadPort();
-    const redis = spawn(
-      'redis-server',
-      ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
-      {
-        stdio: 'ignore',
-      },
-    );
+    const redis = await startPrivateRedis();
     const settings = f.ctx.withSettings({
-      REDIS_URL: `redis://127.0.0.1:${port}`,
+      REDIS_URL: redis.url,
       WEBHOOK_PUBLISH_MODE: 'fast',
     } as Record<string, string>);
     let api: RunningApi | undefined;
@@ -178,8 +156,7 @@ describe('error mapping: each WebhookError code to its status, with the field', 
           what: 'the API to reach its Redis',
         },
       );
-      redis.kill('SIGKILL');
-      await once(redis, 'exit');
+      await redis.kill();
       const answer = await call(url, 'POST', '/v1/events', {
         key,
         json: { agent_id: 'agent-q', event_type: 'agent.step.completed', data: step },
@@ -190,14 +167,14 @@ describe('error mapping: each WebhookError code to its status, with the field', 
       expect(ready.status).toBe(503);
       expect(ready.body).toMatchObject({ status: 'not ready', checks: { postgres: 'ok' } });
     } finally {
-      if (redis.exitCode === null && redis.signalCode === null) redis.kill('SIGKILL');
       await api?.close();
+      await redis.stop();
     }
   });
 
   it('DATABASE_UNAVAILABLE → 503 with Retry-After (Postgres down)', async () => {
     const settings = f.ctx.withSettings({
-      DATABASE_URL: `postgres://postgres@127.0.0.1:${await deadPort()}/nothing`,
+      DATABASE_URL: `postgres://postgres@127.0.0.1:${await freePort()}/nothing`,
     });
     const api = await startApi({ settings });
     try {
