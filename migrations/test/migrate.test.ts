@@ -47,6 +47,7 @@ describe('migrations', () => {
       'webhook_events',
       'webhook_migrations',
       'webhook_organization_secrets',
+      'webhook_portal_sessions',
     ]);
   });
 

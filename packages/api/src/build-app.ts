@@ -14,9 +14,12 @@ import { installErrorHandler } from './errors/error-handler.js';
 import { REQUEST_ID_HEADER, requestIdOf } from './observability/request-id.js';
 import { DOCS_PREFIX, openApiOptions } from './openapi/openapi-options.js';
 import { deliveryRoutes } from './routes/delivery-routes.js';
+import { portalRoutes } from './portal/portal-routes.js';
 import { endpointRoutes } from './routes/endpoint-routes.js';
+import { endpointStatsRoutes } from './routes/endpoint-stats-routes.js';
 import { eventRoutes } from './routes/event-routes.js';
 import { eventTypeRoutes } from './routes/event-type-routes.js';
+import { portalSessionRoutes } from './routes/portal-session-routes.js';
 import type { ApiApp } from './routes/route-types.js';
 import { systemRoutes } from './routes/system-routes.js';
 import type { ApiServices } from './services.js';
@@ -109,10 +112,16 @@ export async function buildApp(options: BuildAppOptions): Promise<BuiltApp> {
       endpointRoutes(api, services);
       deliveryRoutes(api, services);
       eventTypeRoutes(api);
+      endpointStatsRoutes(api, services);
+      portalSessionRoutes(api, services);
       done();
     },
     { prefix: '/v1' },
   );
+  await app.register((portal, _options, done) => {
+    portalRoutes(portal.withTypeProvider<ZodTypeProvider>(), services);
+    done();
+  });
   await app.ready();
   return {
     app,

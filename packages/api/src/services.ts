@@ -1,6 +1,7 @@
-import type { Producer } from '@letta-webhooks/producer';
+import type { EndpointStatsReader, Producer } from '@letta-webhooks/producer';
 import type { CredentialResolver } from './auth/principal.js';
 import type { ApiMetrics } from './observability/metrics.js';
+import type { PortalServices } from './portal/portal-services.js';
 
 /** One readiness check: resolves when the dependency answers. */
 export type ReadinessCheck = () => Promise<void>;
@@ -16,4 +17,8 @@ export interface ApiServices {
   readonly metrics: ApiMetrics;
   /** How long the test route waits for the first attempt. */
   readonly testWaitMs: number;
+  /** Per-endpoint chart data (`GET /v1/endpoints/{id}/stats`). */
+  readonly endpointStats: Pick<EndpointStatsReader, 'read'>;
+  /** Portal links, sessions and pages (`/portal`). */
+  readonly portal: PortalServices;
 }

@@ -1,4 +1,4 @@
-import { createProducer } from '@letta-webhooks/producer';
+import { EndpointStatsReader, createProducer } from '@letta-webhooks/producer';
 import { createDb, createRedis, loadSettings, type Settings } from '@letta-webhooks/shared';
 import { sql } from 'kysely';
 import type { Logger } from 'pino';
@@ -7,6 +7,8 @@ import { ApiKeyStore } from './auth/api-key-store.js';
 import { buildApp } from './build-app.js';
 import { createApiLogger } from './observability/logger.js';
 import { createApiMetrics } from './observability/metrics.js';
+import { loadPortalAssets } from './portal/portal-assets.js';
+import { PortalSessionStore } from './portal/portal-session-store.js';
 import type { ApiApp } from './routes/route-types.js';
 
 // Longest wait for each later shutdown step (producer, pools).
@@ -94,6 +96,12 @@ export async function startApi(options: StartApiOptions = {}): Promise<RunningAp
         },
         metrics,
         testWaitMs: settings.api.testWaitMs,
+        endpointStats: new EndpointStatsReader(db),
+        portal: {
+          sessions: new PortalSessionStore(db),
+          settings: settings.portal,
+          assets: await loadPortalAssets(),
+        },
       },
     });
     await built.app.listen({ port: settings.api.port, host: settings.api.host });

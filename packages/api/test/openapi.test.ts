@@ -65,6 +65,8 @@ describe('OpenAPI document', () => {
       'GET /v1/deliveries/{id}',
       'POST /v1/deliveries/{id}/resend',
       'GET /v1/event-types',
+      'GET /v1/endpoints/{id}/stats',
+      'POST /v1/portal-sessions',
     ];
     expect(documented.filter((route) => route.includes(' /v1/')).sort()).toEqual(expected.sort());
     expect(document.security).toEqual([{ apiKey: [] }]);

@@ -34,3 +34,10 @@ export {
   verifyWebhook,
 } from '@letta-webhooks/shared';
 export type { EventData, EventType, Settings, WebhookEnvelope } from '@letta-webhooks/shared';
+export { EndpointStatsReader, STATS_WINDOWS, endpointStatsInputSchema } from './endpoint-stats.js';
+export type {
+  EndpointStats,
+  EndpointStatsInput,
+  LatencyPercentiles,
+  StatsBucket,
+} from './endpoint-stats.js';

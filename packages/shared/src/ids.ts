@@ -21,7 +21,7 @@ function encodeBase32(bytes: Uint8Array): string {
 }
 
 /** The prefixes of the ids this system mints. */
-export type IdPrefix = 'evt' | 'ep' | 'dlv' | 'key';
+export type IdPrefix = 'evt' | 'ep' | 'dlv' | 'key' | 'ps';
 
 /**
  * A new time-ordered id (`evt_01J…`): 48 bits of milliseconds then 80 random

@@ -45,7 +45,13 @@ export {
 export type { VerificationFailure } from './signing/webhook-verification-error.js';
 
 export { loadSettings, settingsSchema } from './settings.js';
-export type { ApiSettings, RetrySettings, Settings, SettingsEnv } from './settings.js';
+export type {
+  ApiSettings,
+  PortalSettings,
+  RetrySettings,
+  Settings,
+  SettingsEnv,
+} from './settings.js';
 
 export { createDb } from './db/create-db.js';
 export type { CreateDbOptions } from './db/create-db.js';

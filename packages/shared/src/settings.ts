@@ -285,6 +285,21 @@ export const settingsSchema = z
         'How long a stopping HTTP API lets requests in flight finish before closing their connections.',
       ),
     // ── end of the api lane block ──
+    // ── portal lane: the web portal (`/portal`) ──
+    /** How long a portal link, and the session it opens, stays valid. */
+    WEBHOOK_PORTAL_SESSION_TTL_MS: ms(60_000, 7 * 86_400_000)
+      .default(3_600_000)
+      .describe(
+        'How long a portal link minted by POST /v1/portal-sessions, and the session it opens, stays valid.',
+      ),
+    /** The public origin portal links start with. */
+    WEBHOOK_PORTAL_PUBLIC_URL: z
+      .url({ protocol: /^https?$/ })
+      .optional()
+      .describe(
+        'Public origin of the API that portal links start with (e.g. https://hooks.example.com); unset: the origin the minting request reached.',
+      ),
+    // ── end of the portal lane block ──
     /** Log level: fatal, error, warn, info, debug, trace or silent. */
     LOG_LEVEL: z
       .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
@@ -348,6 +363,10 @@ export const settingsSchema = z
       testWaitMs: env.WEBHOOK_API_TEST_WAIT_MS,
       shutdownTimeoutMs: env.WEBHOOK_API_SHUTDOWN_TIMEOUT_MS,
     },
+    portal: {
+      sessionTtlMs: env.WEBHOOK_PORTAL_SESSION_TTL_MS,
+      publicUrl: env.WEBHOOK_PORTAL_PUBLIC_URL ?? null,
+    },
     outbox: {
       pollMs: env.WEBHOOK_OUTBOX_POLL_MS,
       reconcileAfterMs: env.WEBHOOK_RECONCILE_AFTER_MS,
@@ -368,6 +387,9 @@ export type RetrySettings = Settings['retry'];
 
 /** Settings of the HTTP API service. */
 export type ApiSettings = Settings['api'];
+
+/** Settings of the web portal. */
+export type PortalSettings = Settings['portal'];
 
 /** The environment variable names {@link settingsSchema} reads. */
 export type SettingsEnv = Partial<Record<keyof z.input<typeof settingsSchema>, string>>;

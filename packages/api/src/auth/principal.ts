@@ -6,9 +6,9 @@ import type { FastifyRequest } from 'fastify';
  * {@link CredentialResolver} and changes no route.
  */
 export interface Principal {
-  /** The kind of credential that proved it. */
-  readonly credential: 'api_key';
-  /** The credential's id (an API key's `key_…`), for logs. Never the secret. */
+  /** The kind of credential that proved it: an API key, or a portal session cookie. */
+  readonly credential: 'api_key' | 'portal_session';
+  /** The credential's id (an API key's `key_…`, a portal session's `ps_…`), for logs. Never the secret. */
   readonly credentialId: string;
   /** The one organization it acts for; null: every organization (admin). */
   readonly organizationId: string | null;

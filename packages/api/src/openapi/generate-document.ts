@@ -20,6 +20,17 @@ export async function generateOpenApiDocument(): Promise<unknown> {
     readiness: {},
     metrics: createApiMetrics(),
     testWaitMs: 0,
+    endpointStats: { read: unavailable },
+    portal: {
+      sessions: {
+        mint: unavailable,
+        exchange: unavailable,
+        findActive: unavailable,
+        end: unavailable,
+      },
+      settings: { sessionTtlMs: 0, publicUrl: null },
+      assets: undefined,
+    },
   };
   const { app } = await buildApp({
     settings: { bodyLimitBytes: 1_024, trustProxy: false },

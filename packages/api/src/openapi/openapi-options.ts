@@ -43,6 +43,7 @@ export function openApiOptions(): SwaggerOptions {
         { name: 'endpoints', description: 'Register and manage endpoints.' },
         { name: 'deliveries', description: 'The delivery log: every delivery and attempt.' },
         { name: 'event types', description: 'The event catalogue.' },
+        { name: 'portal', description: 'Links into the web portal (`/portal`).' },
         { name: 'operations', description: 'Health and readiness probes.' },
       ],
     },

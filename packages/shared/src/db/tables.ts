@@ -123,6 +123,29 @@ export interface ApiKeysTable {
   revoked_at: Timestamp | null;
 }
 
+/**
+ * `webhook_portal_sessions`: links into the web portal (`/portal`) and the
+ * sessions they open. Only SHA-256 hashes of the one-time token and of the
+ * session cookie's secret are stored.
+ */
+export interface PortalSessionsTable {
+  id: string;
+  /** The one organization the session acts for. */
+  organization_id: string;
+  /** The one agent it is narrowed to; null: the organization's every agent. */
+  agent_id: string | null;
+  /** SHA-256 of the one-time token in the link. */
+  token_hash: Buffer;
+  /** SHA-256 of the session cookie's secret; null until the token is exchanged. */
+  session_hash: Buffer | null;
+  /** The API key (`key_…`) that minted the link. */
+  created_by: string;
+  created_at: CreatedAt;
+  exchanged_at: Timestamp | null;
+  /** The link and its session both end here. */
+  expires_at: Timestamp;
+}
+
 /** The database as Kysely sees it. */
 export interface Database {
   webhook_endpoints: EndpointsTable;
@@ -131,6 +154,7 @@ export interface Database {
   webhook_attempts: AttemptsTable;
   webhook_organization_secrets: OrganizationSecretsTable;
   webhook_api_keys: ApiKeysTable;
+  webhook_portal_sessions: PortalSessionsTable;
 }
 
 export type EndpointRow = Selectable<EndpointsTable>;
@@ -140,3 +164,4 @@ export type DeliveryRow = Selectable<DeliveriesTable>;
 export type AttemptRow = Selectable<AttemptsTable>;
 export type EventRow = Selectable<EventsTable>;
 export type ApiKeyRow = Selectable<ApiKeysTable>;
+export type PortalSessionRow = Selectable<PortalSessionsTable>;
