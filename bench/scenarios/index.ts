@@ -9,6 +9,7 @@ import { e2eTwoWorkers } from './e2e-two-workers.js';
 import { isolation } from './isolation.js';
 import { latency } from './latency.js';
 import { memory } from './memory.js';
+import { portal } from './portal.js';
 import { publish } from './publish.js';
 
 /** Every scenario, in the order they run: ceilings first (later scenarios compare against them). */
@@ -24,4 +25,5 @@ export const scenarios: readonly Scenario[] = [
   latency,
   isolation,
   memory,
+  portal,
 ];
