@@ -156,5 +156,6 @@ describe('letta-webhooks CLI', () => {
     });
     expect((await cli('endpoints', 'delete', endpoint.id)).code).toBe(0);
     expect((await cli('endpoints', 'delete', endpoint.id)).code).toBe(4);
-  });
+    // Seventeen CLI processes, each loading Node and the packages: allow for a loaded machine.
+  }, 120_000);
 });
