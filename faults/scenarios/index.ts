@@ -5,6 +5,7 @@ import { partlyFailingReceiver } from './partly-failing-receiver.js';
 import { postgresCut } from './postgres-cut.js';
 import { postgresTerminate } from './postgres-terminate.js';
 import { redisOom } from './redis-oom.js';
+import { redisRestartEmpty } from './redis-restart-empty.js';
 import { redisRestartPersistent } from './redis-restart-persistent.js';
 import { sigkill } from './sigkill.js';
 import { sigterm } from './sigterm.js';
@@ -16,6 +17,7 @@ export const scenarios: readonly FaultScenario[] = [
   sigterm,
   threeWorkers,
   redisRestartPersistent,
+  redisRestartEmpty,
   redisOom,
   evictingPolicy,
   postgresCut,

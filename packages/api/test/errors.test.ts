@@ -123,6 +123,33 @@ describe('error mapping: each WebhookError code to its status, with the field', 
     );
   });
 
+  it('CONFLICT → 409 naming event_id (an event id reused with a different event); a true repeat answers 200 again', async () => {
+    await f.call('POST', '/v1/endpoints', {
+      key,
+      json: { url: 'http://127.0.0.1:9/dup', event_types: ['*'], agent_id: 'agent-dup' },
+    });
+    const event = {
+      agent_id: 'agent-dup',
+      event_type: 'agent.step.completed',
+      event_id: 'evt_01JCONFLICTTEST0000000000',
+      data: step,
+    };
+    const first = await f.call('POST', '/v1/events', { key, json: event });
+    expect(first.status).toBeLessThan(300);
+    const again = await f.call('POST', '/v1/events', { key, json: event });
+    expect(again.status).toBe(first.status);
+    expect(again.body).toEqual(first.body);
+    expectError(
+      await f.call('POST', '/v1/events', {
+        key,
+        json: { ...event, data: { ...step, id: 'step-different' } },
+      }),
+      409,
+      'CONFLICT',
+      'event_id',
+    );
+  });
+
   it('PAYLOAD_TOO_LARGE → 413 (the serialized event over the payload limit)', async () => {
     const answer = await f.call('POST', '/v1/events', {
       key,
@@ -145,7 +172,7 @@ describe('error mapping: each WebhookError code to its status, with the field', 
     const settings = f.ctx.withSettings({
       REDIS_URL: redis.url,
       WEBHOOK_PUBLISH_MODE: 'fast',
-    } as Record<string, string>);
+    });
     let api: RunningApi | undefined;
     try {
       api = await startApi({ settings });

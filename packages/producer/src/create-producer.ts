@@ -35,10 +35,12 @@ import type {
   RotateSecretInput,
   UpdateEndpointInput,
 } from './endpoint.js';
+import { DurablePublisher } from './publish/durable-publisher.js';
+import { JobEnqueuer } from './publish/job-enqueuer.js';
+import { writeOutbox } from './publish/write-outbox.js';
 import {
   deliveryJobs,
   prepareEvent,
-  writeOutbox,
   type PublishOptions,
   type PublishResult,
 } from './publish-event.js';
@@ -59,12 +61,16 @@ export interface ProducerOptions {
 export interface Producer {
   /**
    * Publishes one event to every enabled endpoint subscribed to it (and to
-   * `callbackUrl`, if given). Resolves once the deliveries are in Redis; an
-   * event no endpoint wants never touches Redis.
+   * `callbackUrl`, if given). By default resolves once the event and its
+   * deliveries are committed in Postgres (then enqueued; if Redis is down a
+   * worker's relay enqueues them later); with `WEBHOOK_PUBLISH_MODE=fast`,
+   * once the jobs are in Redis. An event no endpoint wants is not stored.
    *
-   * @throws {WebhookError} for invalid input (naming the field), or
-   * `QUEUE_UNAVAILABLE` / `DATABASE_UNAVAILABLE` when a service is down;
-   * `INVALID_SETTINGS` when Redis's maxmemory-policy evicts keys.
+   * @throws {WebhookError} for invalid input (naming the field); `CONFLICT`
+   * when `eventId` was already published with a different input;
+   * `DATABASE_UNAVAILABLE` when Postgres is down (fast mode: only if the
+   * endpoints are not cached); `QUEUE_UNAVAILABLE` when Redis is down (fast
+   * mode only); `INVALID_SETTINGS` when Redis's maxmemory-policy evicts keys.
    */
   publishEvent<T extends EventType>(
     agentId: string,
@@ -73,9 +79,11 @@ export interface Producer {
     options?: PublishOptions,
   ): Promise<PublishResult>;
   /**
-   * Publishes up to 1,000 events in one Redis round trip. Every event is
-   * validated first; one bad event fails the batch (its field named as
-   * `events.N.…`) and nothing is enqueued.
+   * Publishes up to 1,000 events in one commit and one Redis round trip.
+   * Every event is validated first; one bad event fails the batch (its field
+   * named as `events.N.…`) and nothing is published. An event id already
+   * used with a different input fails the batch with `CONFLICT`
+   * (`events.N.eventId`) after the other events are published.
    */
   publishEvents(events: readonly BatchEvent[]): Promise<PublishResult[]>;
   /** Registers an endpoint. The result carries its secret, shown this once. */
@@ -155,11 +163,11 @@ export interface BatchEvent<T extends EventType = EventType> {
 }
 
 function resultOf(prepared: {
-  eventId: string;
+  event: { eventId: string };
   jobs: readonly { data: DeliveryJobData }[];
 }): PublishResult {
   return {
-    eventId: prepared.eventId,
+    eventId: prepared.event.eventId,
     deliveries: prepared.jobs.map((job) => ({
       deliveryId: job.data.deliveryId,
       endpointId: job.data.endpointId,
@@ -174,14 +182,6 @@ function withFieldPrefix(error: WebhookError, prefix: string): WebhookError {
     field,
     message: `${prefix}: ${error.message}`,
     issues: error.issues.map((issue) => ({ ...issue, field: `${prefix}.${issue.field}` })),
-    cause: error,
-  });
-}
-
-function queueError(count: number, error: unknown): WebhookError {
-  return new WebhookError({
-    code: 'QUEUE_UNAVAILABLE',
-    message: `could not enqueue ${count} deliveries: ${error instanceof Error ? error.message : String(error)}`,
     cause: error,
   });
 }
@@ -202,42 +202,9 @@ export function createProducer(options: ProducerOptions = {}): Producer {
   });
   queue.on('error', () => undefined);
   const evictionGate = new RedisPolicyGate(redis, settings.redisMemory.allowEvicting);
-  const enqueue = async (jobs: readonly QueuedJob[]) => {
-    // BullMQ would wait for a lost connection to come back; a caller must hear at once
-    // instead. Only the first connection, still being set up, is worth waiting for.
-    const starting =
-      redis.status === 'wait' || redis.status === 'connecting' || redis.status === 'connect';
-    if (redis.status !== 'ready' && !starting) {
-      throw queueError(jobs.length, new Error(`Redis connection is ${redis.status}`));
-    }
-    let timer: NodeJS.Timeout | undefined;
-    try {
-      const [only] = jobs;
-      // One job (the common fan-out of one): a single script call is cheaper than addBulk's MULTI.
-      const adding =
-        jobs.length === 1 && only
-          ? queue.add(only.name, only.data, only.opts)
-          : queue.addBulk(
-              jobs.map((job) => ({
-                name: job.name,
-                data: job.data,
-                ...(job.opts ? { opts: job.opts } : {}),
-              })),
-            );
-      await Promise.race([
-        adding,
-        new Promise((_, reject) => {
-          timer = setTimeout(() => {
-            reject(new Error(`no answer from Redis within ${settings.publishTimeoutMs} ms`));
-          }, settings.publishTimeoutMs);
-        }),
-      ]);
-    } catch (error) {
-      throw queueError(jobs.length, error);
-    } finally {
-      clearTimeout(timer);
-    }
-  };
+  const enqueuer = new JobEnqueuer(queue, redis, settings.publishTimeoutMs);
+  const enqueue = (jobs: readonly QueuedJob[]) => enqueuer.enqueue(jobs);
+  const durable = new DurablePublisher(db, enqueuer, { timeoutMs: settings.publishTimeoutMs });
 
   const guard = AddressGuard.fromSettings(settings);
   const resolver = new EndpointResolver(db, settings.endpointCacheTtlMs);
@@ -301,20 +268,41 @@ export function createProducer(options: ProducerOptions = {}): Producer {
       });
     }
     return {
-      eventId: event.eventId,
+      event,
       jobs: deliveryJobs(event, endpointIds),
       transaction: publishOptions.transaction,
     };
   }
 
-  // Transactional publishes go to the outbox in the caller's transaction; the rest straight to Redis.
-  async function dispatch(prepared: readonly Awaited<ReturnType<typeof prepare>>[]): Promise<void> {
-    const direct = [];
-    for (const item of prepared) {
-      if (item.transaction === undefined) direct.push(...item.jobs);
-      else await writeOutbox(item.transaction, item.jobs);
+  // Transactional publishes go to the outbox in the caller's transaction; the rest
+  // through the durable path (default) or straight to Redis (fast mode).
+  async function dispatch(
+    prepared: readonly Awaited<ReturnType<typeof prepare>>[],
+  ): Promise<PublishResult[]> {
+    const results: (PublishResult | WebhookError | undefined)[] = [];
+    const direct: number[] = [];
+    for (const [index, item] of prepared.entries()) {
+      if (item.transaction !== undefined)
+        results[index] = await writeOutbox(item.transaction, item);
+      else if (item.jobs.length === 0) results[index] = resultOf(item);
+      else direct.push(index);
     }
-    if (direct.length > 0) await enqueue(direct);
+    const items = direct.map((index) => prepared[index] as Awaited<ReturnType<typeof prepare>>);
+    if (settings.publishMode === 'fast') {
+      await enqueuer.submit(items.flatMap((item) => item.jobs));
+      for (const [n, index] of direct.entries())
+        results[index] = resultOf(items[n] as (typeof items)[number]);
+    } else if (items.length > 0) {
+      const published = await durable.publish(items);
+      for (const [n, index] of direct.entries()) results[index] = published[n];
+    }
+    return results.map((result, index) => {
+      if (result instanceof WebhookError) {
+        throw prepared.length === 1 ? result : withFieldPrefix(result, `events.${index}`);
+      }
+      if (result === undefined) throw new Error('publish lost a result');
+      return result;
+    });
   }
 
   const defaults: PublishOptions =
@@ -326,8 +314,9 @@ export function createProducer(options: ProducerOptions = {}): Producer {
       if (closed) throw new Error('producer is closed');
       await evictionGate.verify();
       const prepared = await prepare(agentId, eventType, data, publishOptions);
-      await dispatch([prepared]);
-      return resultOf(prepared);
+      const [result] = await dispatch([prepared]);
+      if (result === undefined) throw new Error('publish lost a result');
+      return result;
     },
     async publishEvents(events) {
       if (closed) throw new Error('producer is closed');
@@ -351,8 +340,7 @@ export function createProducer(options: ProducerOptions = {}): Producer {
           throw isWebhookError(error) ? withFieldPrefix(error, `events.${index}`) : error;
         }
       }
-      await dispatch(prepared);
-      return prepared.map(resultOf);
+      return dispatch(prepared);
     },
     createEndpoint: (input) => endpoints.create(input),
     getEndpoint: (id) => endpoints.get(id),

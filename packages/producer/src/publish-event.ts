@@ -13,16 +13,18 @@ import {
   type EventType,
   type WebhookEnvelope,
 } from '@letta-webhooks/shared';
-import { sql, type QueryExecutorProvider } from 'kysely';
+import type { QueryExecutorProvider } from 'kysely';
 import { z } from 'zod';
+import { inputDigest } from './publish/input-digest.js';
 
 /** Options of `publishEvent`. */
 export interface PublishOptions {
   /** The agent's organization. Default: the producer's `organizationId`. */
   readonly organizationId?: string;
   /**
-   * The event id (`evt_…`). Publishing the same id again creates no second
-   * delivery to any endpoint. Default: a new id.
+   * The event id (`evt_…`). Publishing the same id again with the same input
+   * gets the first publish's answer and creates no second delivery; with a
+   * different input it fails with `CONFLICT`. Default: a new id.
    */
   readonly eventId?: string;
   /** When the event happened (the envelope's `timestamp`). Default: now. */
@@ -38,7 +40,8 @@ export interface PublishOptions {
    * the event and its deliveries are written with the caller's changes and
    * commit or roll back with them; a worker's relay then moves committed
    * deliveries into the queue. It must be a transaction on the webhooks
-   * database. Default: enqueue directly in Redis.
+   * database. Default: the producer's own group commit (durable mode), or
+   * Redis only (`WEBHOOK_PUBLISH_MODE=fast`).
    */
   readonly transaction?: QueryExecutorProvider;
 }
@@ -58,6 +61,8 @@ export interface PreparedEvent {
   readonly occurredAt: string;
   readonly body: string;
   readonly callbackUrl?: string;
+  /** Digest of the caller's input: a repeated event id is the same event only if this matches. */
+  readonly inputDigest: string;
 }
 
 /** The event types that accept a `callbackUrl`. */
@@ -155,6 +160,14 @@ export function prepareEvent(
     occurredAt,
     body,
     ...(opts.callbackUrl === undefined ? {} : { callbackUrl: opts.callbackUrl }),
+    inputDigest: inputDigest({
+      organizationId: opts.organizationId,
+      agentId: agent,
+      eventType,
+      data: validData,
+      occurredAt: opts.occurredAt?.toISOString() ?? null,
+      callbackUrl: opts.callbackUrl ?? null,
+    }),
   };
 }
 
@@ -174,27 +187,4 @@ export function deliveryJobs(event: PreparedEvent, endpointIds: readonly string[
     };
     return { name: DELIVERY_JOB_NAME, data, opts: { jobId: deliveryId } };
   });
-}
-
-/**
- * Writes an event and its deliveries into the outbox, inside `transaction`:
- * they become visible to the relay only when the caller commits.
- */
-export async function writeOutbox(
-  transaction: QueryExecutorProvider,
-  jobs: readonly { data: DeliveryJobData }[],
-): Promise<void> {
-  const first = jobs[0]?.data;
-  if (first === undefined) return;
-  await sql`
-    WITH event AS (
-      INSERT INTO webhook_events (id, event_type, organization_id, agent_id, body, occurred_at)
-      VALUES (${first.eventId}, ${first.eventType}, ${first.organizationId}, ${first.agentId}, ${first.body}, ${first.occurredAt})
-      ON CONFLICT (id) DO NOTHING
-    )
-    INSERT INTO webhook_deliveries (id, event_id, endpoint_id, event_type, organization_id, agent_id, status)
-    SELECT id, ${first.eventId}, endpoint_id, ${first.eventType}, ${first.organizationId}, ${first.agentId}, 'pending'
-    FROM unnest(${jobs.map((j) => j.data.deliveryId)}::text[], ${jobs.map((j) => j.data.endpointId)}::text[]) AS t(id, endpoint_id)
-    ON CONFLICT (id) DO NOTHING
-  `.execute(transaction);
 }

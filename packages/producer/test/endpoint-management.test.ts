@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
 import { EXAMPLE_EVENT_DATA, generateSecret, type WebhookError } from '@letta-webhooks/shared';
+import { sql } from 'kysely';
 import { createTestContext, waitFor, type TestContext } from '../../../test/support/harness.js';
 import { createProducer, MAX_PREVIOUS_SECRETS, type Producer } from '../src/index.js';
 
@@ -17,7 +18,10 @@ afterAll(async () => {
 });
 
 beforeEach(async () => {
-  await ctx.db.deleteFrom('webhook_endpoints').execute();
+  // Durable publish stores events and deliveries: clear them before their endpoints.
+  await sql`TRUNCATE webhook_attempts, webhook_deliveries, webhook_events, webhook_endpoints CASCADE`.execute(
+    ctx.db,
+  );
 });
 
 async function rejection(promise: Promise<unknown>): Promise<WebhookError> {

@@ -1,6 +1,7 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
 import { EXAMPLE_EVENT_DATA, type WebhookError } from '@letta-webhooks/shared';
 import { Queue } from 'bullmq';
+import { sql } from 'kysely';
 import { createTestContext, type TestContext } from '../../../test/support/harness.js';
 import { createProducer, type Producer } from '../src/index.js';
 
@@ -25,7 +26,10 @@ afterAll(async () => {
 
 beforeEach(async () => {
   await queue.obliterate({ force: true });
-  await ctx.db.deleteFrom('webhook_endpoints').execute();
+  // Durable publish stores events and deliveries: clear them before their endpoints.
+  await sql`TRUNCATE webhook_attempts, webhook_deliveries, webhook_events, webhook_endpoints CASCADE`.execute(
+    ctx.db,
+  );
 });
 
 const step = EXAMPLE_EVENT_DATA['agent.step.completed'];

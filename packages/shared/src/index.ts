@@ -92,3 +92,6 @@ export {
 } from './net/endpoint-url.js';
 export { EndpointChangeBus } from './queue/endpoint-change-bus.js';
 export type { EndpointChangeHandler } from './queue/endpoint-change-bus.js';
+
+export { Coalescer } from './batching/coalescer.js';
+export type { BatchObserver, CoalescerOptions } from './batching/coalescer.js';

@@ -123,11 +123,32 @@ export const settingsSchema = z
     /** Deadline for setting up a connection (TCP, and TLS for https), within the request deadline. */
     WEBHOOK_CONNECT_TIMEOUT_MS: ms(1, 300_000).default(2_000),
     /**
-     * How long publishEvent waits for Redis before failing with QUEUE_UNAVAILABLE.
+     * How long publishEvent waits for Postgres (durable mode: then
+     * DATABASE_UNAVAILABLE) or Redis (fast mode: then QUEUE_UNAVAILABLE).
      * (A publish that timed out may still land; publishing again with the same
      * eventId cannot create a second delivery.)
      */
     WEBHOOK_PUBLISH_TIMEOUT_MS: ms(10, 60_000).default(2_000),
+    // ── core lane: publishing ──
+    /**
+     * How publishEvent stores an event: `durable` commits the event and its
+     * deliveries in Postgres before it resolves, then enqueues them (a relay
+     * enqueues later if Redis refuses); `fast` only enqueues in Redis (a Redis
+     * that loses its data loses what was queued).
+     */
+    WEBHOOK_PUBLISH_MODE: z
+      .enum(['durable', 'fast'])
+      .default('durable')
+      .describe(
+        'durable: publishEvent resolves once the event and its deliveries are committed in Postgres, then enqueues them (Redis down: a relay enqueues later); fast: Redis only, queued jobs are lost if Redis loses its data.',
+      ),
+    /** How often each worker checks whether Redis lost its data (a marker key gone or changed), to re-enqueue at once. */
+    WEBHOOK_REDIS_LOSS_CHECK_MS: ms(50, 600_000)
+      .default(1_000)
+      .describe(
+        'How often each worker checks whether Redis lost its data (its marker key gone or changed); on loss, pending deliveries whose job vanished are enqueued again at once.',
+      ),
+    // ── end of the core lane block ──
     /** Largest serialized event accepted by publishEvent. */
     WEBHOOK_MAX_PAYLOAD_BYTES: int(1, 16 * 1024 * 1024).default(256 * 1024),
     /** Bytes of each response body kept with its attempt. */
@@ -324,6 +345,7 @@ export const settingsSchema = z
     connectTimeoutMs: env.WEBHOOK_CONNECT_TIMEOUT_MS,
     maxPayloadBytes: env.WEBHOOK_MAX_PAYLOAD_BYTES,
     publishTimeoutMs: env.WEBHOOK_PUBLISH_TIMEOUT_MS,
+    publishMode: env.WEBHOOK_PUBLISH_MODE,
     responseExcerptBytes: env.WEBHOOK_RESPONSE_EXCERPT_BYTES,
     allowedCidrs: env.WEBHOOK_ALLOWED_CIDRS,
     httpsOnly: env.WEBHOOK_HTTPS_ONLY,
@@ -371,6 +393,7 @@ export const settingsSchema = z
       pollMs: env.WEBHOOK_OUTBOX_POLL_MS,
       reconcileAfterMs: env.WEBHOOK_RECONCILE_AFTER_MS,
       reconcileIntervalMs: env.WEBHOOK_RECONCILE_INTERVAL_MS,
+      redisLossCheckMs: env.WEBHOOK_REDIS_LOSS_CHECK_MS,
     },
     retention: { days: env.WEBHOOK_RETENTION_DAYS, intervalMs: env.WEBHOOK_RETENTION_INTERVAL_MS },
     admin:

@@ -175,7 +175,7 @@ export function createWorker(options: WorkerOptions = {}): WebhookWorker {
   });
 
   const retention = scheduleRetention(settings, redis, db, logger);
-  const outbox = new OutboxRelay(db, queue, settings, logger);
+  const outbox = new OutboxRelay(db, queue, redis, settings, logger);
   let closing: Promise<void> | undefined;
   const started = memory.startUp().then(() => {
     if (closing !== undefined) return;

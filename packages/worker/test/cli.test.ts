@@ -137,7 +137,11 @@ describe('letta-webhooks CLI', () => {
       },
     );
     const deliveryId = deliveries[0]?.deliveryId ?? '';
-    const missing = await cli('--json', 'deliveries', 'show', deliveryId);
+    // Durable publish: in the delivery log from the moment it is published.
+    const shown = await cli('--json', 'deliveries', 'show', deliveryId);
+    expect(shown.code).toBe(0);
+    expect(JSON.parse(shown.stdout)).toMatchObject({ id: deliveryId, status: 'pending' });
+    const missing = await cli('--json', 'deliveries', 'show', 'dlv_missing');
     expect(missing.code).toBe(4);
     expect(JSON.parse(missing.stderr)).toEqual({
       error: { code: 'NOT_FOUND', field: 'id', message: expect.any(String) },
@@ -156,6 +160,6 @@ describe('letta-webhooks CLI', () => {
     });
     expect((await cli('endpoints', 'delete', endpoint.id)).code).toBe(0);
     expect((await cli('endpoints', 'delete', endpoint.id)).code).toBe(4);
-    // Seventeen CLI processes, each loading Node and the packages: allow for a loaded machine.
+    // Some twenty CLI processes, each loading Node and the packages: allow for a loaded machine.
   }, 120_000);
 });

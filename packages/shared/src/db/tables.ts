@@ -63,6 +63,8 @@ export interface EventsTable {
   agent_id: string;
   body: string;
   occurred_at: Timestamp;
+  /** SHA-256 of the publish input (see the producer's input-digest); null for rows written by workers in fast mode. */
+  input_digest: string | null;
   created_at: CreatedAt;
 }
 

@@ -3,6 +3,7 @@ import {
   deliveryJobOptions,
   jobDataFromStored,
   type Database,
+  type RedisConnection,
   type Settings,
   type StoredDelivery,
 } from '@letta-webhooks/shared';
@@ -10,6 +11,7 @@ import type { Queue } from 'bullmq';
 import { sql, type Kysely } from 'kysely';
 import type { Logger } from 'pino';
 import { LogThrottle } from '../observability/log-throttle.js';
+import { RedisLossDetector } from './redis-loss-detector.js';
 
 const BATCH = 500;
 
@@ -24,10 +26,12 @@ function job(row: StoredDelivery, settings: Settings) {
 
 /**
  * The outbox relay and the reconciler, run by every worker process.
- * The relay moves deliveries committed in a caller's transaction into BullMQ
- * (rows locked with SKIP LOCKED, so workers share the work). The reconciler
- * re-enqueues deliveries left pending well past their due time whose job is
- * gone from Redis (Redis data lost).
+ * The relay moves into BullMQ the deliveries committed for it: published in a
+ * caller's transaction, or while Redis was down or refusing (rows locked with
+ * SKIP LOCKED, so workers share the work). The reconciler re-enqueues pending
+ * deliveries whose job is gone from Redis: at once for every pending delivery
+ * when Redis is seen to have lost its data (a marker key gone or changed),
+ * and otherwise those left pending well past their due time.
  */
 export class OutboxRelay {
   readonly #db: Kysely<Database>;
@@ -41,18 +45,51 @@ export class OutboxRelay {
   readonly #running = new Set<Promise<number>>();
   #stopped = false;
 
-  constructor(db: Kysely<Database>, queue: Queue, settings: Settings, logger: Logger) {
+  readonly #redis: RedisConnection;
+  readonly #loss: RedisLossDetector;
+
+  constructor(
+    db: Kysely<Database>,
+    queue: Queue,
+    redis: RedisConnection,
+    settings: Settings,
+    logger: Logger,
+  ) {
     this.#db = db;
     this.#queue = queue;
+    this.#redis = redis;
     this.#settings = settings;
     this.#logger = logger;
     this.#failures = new LogThrottle({ logger });
+    this.#loss = new RedisLossDetector(redis, settings.queuePrefix, settings.queueName);
   }
 
-  /** Starts both loops. */
+  /** Starts the loops: relay, loss check, reconciler. */
   start(): void {
     this.#loop('relay', () => this.relayOnce(), this.#settings.outbox.pollMs);
+    this.#loop('loss', () => this.recoverIfLost(), this.#settings.outbox.redisLossCheckMs, 0);
     this.#loop('reconcile', () => this.reconcileOnce(), this.#settings.outbox.reconcileIntervalMs);
+  }
+
+  /**
+   * When Redis lost its data since the last check, re-enqueues every pending
+   * delivery whose job is gone; returns how many (0 when nothing was lost).
+   */
+  async recoverIfLost(): Promise<number> {
+    if (!(await this.#loss.lost())) return 0;
+    const since = (await sql<{ now: Date }>`SELECT now()`.execute(this.#db)).rows[0]?.now;
+    let total = 0;
+    for (;;) {
+      const { checked, missing } = await this.#reconcile({ checkedBefore: since ?? new Date() });
+      total += missing;
+      if (checked < BATCH) break;
+    }
+    if (total > 0)
+      this.#logger.warn(
+        { count: total },
+        'Redis lost its data: re-enqueued pending deliveries whose jobs were gone',
+      );
+    return total;
   }
 
   /** Stops both loops and waits for a pass in progress. */
@@ -85,33 +122,66 @@ export class OutboxRelay {
 
   /** Re-enqueues overdue pending deliveries whose job is missing; returns how many. */
   async reconcileOnce(): Promise<number> {
-    const { rows } = await sql<StoredDelivery>`
-      SELECT d.id, d.event_id, d.endpoint_id, d.event_type, d.agent_id, d.organization_id, e.body, e.occurred_at
-      FROM webhook_deliveries d JOIN webhook_events e ON e.id = d.event_id
-      WHERE d.status = 'pending' AND d.enqueued_at IS NOT NULL
-        AND coalesce(d.next_attempt_at, d.enqueued_at) < now() - ${this.#settings.outbox.reconcileAfterMs} * interval '1 millisecond'
-      ORDER BY d.id
-      LIMIT ${BATCH}
-    `.execute(this.#db);
-    const missing: StoredDelivery[] = [];
-    for (const row of rows) if ((await this.#queue.getJob(row.id)) === undefined) missing.push(row);
-    if (missing.length > 0) {
-      await this.#queue.addBulk(missing.map((row) => job(row, this.#settings)));
+    const { missing } = await this.#reconcile({});
+    if (missing > 0) {
       this.#logger.warn(
-        { count: missing.length },
+        { count: missing },
         'reconciler re-enqueued deliveries whose jobs were missing',
       );
     }
-    // Checked rows wait another full period before the next check.
-    if (rows.length > 0) {
-      await sql`UPDATE webhook_deliveries SET enqueued_at = now(), next_attempt_at = NULL WHERE id = ANY(${rows.map((r) => r.id)}) AND status = 'pending'`.execute(
-        this.#db,
-      );
-    }
-    return missing.length;
+    return missing;
   }
 
-  #loop(name: string, pass: () => Promise<number>, everyMs: number): void {
+  // One batch of pending deliveries: overdue ones, or (after a loss) every one not checked
+  // since `checkedBefore`. Rows are locked while their jobs are checked and added, so two
+  // workers never both find a job missing and add it twice.
+  async #reconcile(scope: {
+    readonly checkedBefore?: Date;
+  }): Promise<{ checked: number; missing: number }> {
+    const due =
+      scope.checkedBefore === undefined
+        ? sql`coalesce(d.next_attempt_at, d.enqueued_at) < now() - ${this.#settings.outbox.reconcileAfterMs} * interval '1 millisecond'`
+        : sql`d.enqueued_at < ${scope.checkedBefore}`;
+    return this.#db.transaction().execute(async (trx) => {
+      const { rows } = await sql<StoredDelivery>`
+        SELECT d.id, d.event_id, d.endpoint_id, d.event_type, d.agent_id, d.organization_id, e.body, e.occurred_at
+        FROM webhook_deliveries d JOIN webhook_events e ON e.id = d.event_id
+        WHERE d.status = 'pending' AND d.enqueued_at IS NOT NULL AND ${due}
+        ORDER BY d.id
+        LIMIT ${BATCH}
+        FOR UPDATE OF d SKIP LOCKED
+      `.execute(trx);
+      if (rows.length === 0) return { checked: 0, missing: 0 };
+      const present = await this.#present(rows.map((row) => row.id));
+      const missing = rows.filter((row) => !present.has(row.id));
+      if (missing.length > 0)
+        await this.#queue.addBulk(missing.map((row) => job(row, this.#settings)));
+      // Checked rows wait another full period before the next check; re-enqueued ones are due now.
+      await sql`
+        UPDATE webhook_deliveries SET enqueued_at = now(),
+          next_attempt_at = CASE WHEN id = ANY(${missing.map((r) => r.id)}::text[]) OR ${scope.checkedBefore === undefined}::boolean
+            THEN NULL ELSE next_attempt_at END
+        WHERE id = ANY(${rows.map((r) => r.id)}::text[])
+      `.execute(trx);
+      return { checked: rows.length, missing: missing.length };
+    });
+  }
+
+  // Which of these jobs Redis holds, in one round trip.
+  async #present(ids: readonly string[]): Promise<Set<string>> {
+    const pipeline = this.#redis.pipeline();
+    for (const id of ids) pipeline.exists(this.#queue.toKey(id));
+    const answers = (await pipeline.exec()) ?? [];
+    const present = new Set<string>();
+    answers.forEach(([error, exists], index) => {
+      if (error) throw error;
+      const id = ids[index];
+      if (exists === 1 && id !== undefined) present.add(id);
+    });
+    return present;
+  }
+
+  #loop(name: string, pass: () => Promise<number>, everyMs: number, firstMs = everyMs): void {
     const tick = () => {
       if (this.#stopped) return;
       const run = pass().catch((error: unknown) => {
@@ -126,6 +196,6 @@ export class OutboxRelay {
         this.#timers.set(name, setTimeout(tick, count >= BATCH ? 0 : everyMs));
       });
     };
-    this.#timers.set(name, setTimeout(tick, everyMs));
+    this.#timers.set(name, setTimeout(tick, firstMs));
   }
 }

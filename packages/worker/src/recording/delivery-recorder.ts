@@ -1,15 +1,16 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import type {
-  AttemptErrorKind,
-  AttemptTrigger,
-  Database,
-  DeliveryJobData,
-  DeliveryStatus,
+import {
+  Coalescer,
+  type BatchObserver,
+  type AttemptErrorKind,
+  type AttemptTrigger,
+  type Database,
+  type DeliveryJobData,
+  type DeliveryStatus,
 } from '@letta-webhooks/shared';
 import { sql, type Kysely } from 'kysely';
 import type { AttemptVerdict } from '../classify-attempt.js';
 import type { HttpAttemptResult } from '../http/attempt-result.js';
-import { Coalescer, type BatchObserver } from './coalescer.js';
 
 /** One attempt and the delivery state it leads to. */
 export interface AttemptRecord {

@@ -1,0 +1,207 @@
+import { WebhookError, type StoredDelivery } from '@letta-webhooks/shared';
+import { sql, type QueryExecutorProvider } from 'kysely';
+import type { PreparedEvent, PublishResult } from '../publish-event.js';
+import type { QueuedJob } from '../replay.js';
+
+/** An event and its delivery jobs, to be written in Postgres. */
+export interface EventToCommit {
+  readonly event: PreparedEvent;
+  readonly jobs: readonly QueuedJob[];
+}
+
+/** What committing one event came to: its answer, and whether it was new. */
+export type CommitOutcome =
+  | { readonly kind: 'created'; readonly result: PublishResult }
+  | {
+      readonly kind: 'repeated';
+      readonly result: PublishResult;
+      /**
+       * Its deliveries still pending with no attempt: enqueued again (under
+       * their delivery ids, so a job still queued is not doubled) in case the
+       * first publish never reached Redis.
+       */
+      readonly unattempted: readonly StoredDelivery[];
+    }
+  | { readonly kind: 'conflict'; readonly error: WebhookError };
+
+interface StatementRow {
+  id: string;
+  created: boolean;
+  stored_organization_id: string | null;
+  stored_event_type: string | null;
+  stored_agent_id: string | null;
+  stored_digest: string | null;
+}
+
+/**
+ * Writes events and their deliveries (`pending`, 0 attempts) in ONE
+ * set-based statement, whatever the batch size. An event id already stored
+ * writes nothing. `enqueued` says whether the producer is about to enqueue
+ * the jobs itself (else the relay will: `enqueued_at` stays NULL). Event ids
+ * in `events` must be distinct.
+ */
+async function insertEvents(
+  executor: QueryExecutorProvider,
+  events: readonly EventToCommit[],
+  enqueued: boolean,
+): Promise<Map<string, StatementRow>> {
+  const pick = <T>(f: (e: PreparedEvent) => T): T[] => events.map((item) => f(item.event));
+  const deliveries = events.flatMap((item) => item.jobs.map((job) => job.data));
+  const { rows } = await sql<StatementRow>`
+    WITH input AS (
+      SELECT * FROM unnest(
+        ${pick((e) => e.eventId)}::text[], ${pick((e) => e.eventType)}::text[],
+        ${pick((e) => e.organizationId)}::text[], ${pick((e) => e.agentId)}::text[],
+        ${pick((e) => e.body)}::text[], ${pick((e) => e.occurredAt)}::timestamptz[],
+        ${pick((e) => e.inputDigest)}::text[]
+      ) AS t(id, event_type, organization_id, agent_id, body, occurred_at, input_digest)
+    ), event AS (
+      INSERT INTO webhook_events (id, event_type, organization_id, agent_id, body, occurred_at, input_digest)
+      SELECT * FROM input
+      ON CONFLICT (id) DO NOTHING
+      RETURNING id
+    ), delivery AS (
+      INSERT INTO webhook_deliveries (id, event_id, endpoint_id, event_type, organization_id, agent_id, status, enqueued_at)
+      SELECT t.id, t.event_id, t.endpoint_id, i.event_type, i.organization_id, i.agent_id, 'pending',
+        CASE WHEN ${enqueued}::boolean THEN now() END
+      FROM unnest(
+        ${deliveries.map((d) => d.deliveryId)}::text[], ${deliveries.map((d) => d.eventId)}::text[],
+        ${deliveries.map((d) => d.endpointId)}::text[]
+      ) AS t(id, event_id, endpoint_id)
+      JOIN event e ON e.id = t.event_id
+      JOIN input i ON i.id = t.event_id
+      ON CONFLICT (id) DO NOTHING
+    )
+    -- The statement's snapshot predates its own inserts: x is the row stored before, if any.
+    SELECT i.id, e.id IS NOT NULL AS created, x.organization_id AS stored_organization_id,
+      x.event_type AS stored_event_type, x.agent_id AS stored_agent_id, x.input_digest AS stored_digest
+    FROM input i LEFT JOIN event e ON e.id = i.id LEFT JOIN webhook_events x ON x.id = i.id
+  `.execute(executor);
+  return new Map(rows.map((row) => [row.id, row]));
+}
+
+function sameEvent(event: PreparedEvent, row: StatementRow): boolean {
+  // Rows written by workers in the fast mode carry no digest: compare what they do carry.
+  if (row.stored_digest === null) {
+    return (
+      row.stored_organization_id === event.organizationId &&
+      row.stored_event_type === event.eventType &&
+      row.stored_agent_id === event.agentId
+    );
+  }
+  return row.stored_digest === event.inputDigest;
+}
+
+function conflict(eventId: string): WebhookError {
+  return new WebhookError({
+    code: 'CONFLICT',
+    field: 'eventId',
+    message: `eventId: ${eventId} was already published with a different event`,
+  });
+}
+
+interface StoredAnswer {
+  readonly result: PublishResult;
+  readonly unattempted: StoredDelivery[];
+}
+
+// The first publish's answer: its deliveries as stored.
+async function storedAnswers(
+  executor: QueryExecutorProvider,
+  eventIds: readonly string[],
+): Promise<Map<string, StoredAnswer>> {
+  const answers = new Map<string, StoredAnswer>(
+    eventIds.map((eventId) => [eventId, { result: { eventId, deliveries: [] }, unattempted: [] }]),
+  );
+  if (eventIds.length === 0) return answers;
+  const { rows } = await sql<StoredDelivery & { unattempted: boolean }>`
+    SELECT d.id, d.event_id, d.endpoint_id, d.event_type, d.agent_id, d.organization_id, e.body, e.occurred_at,
+      d.status = 'pending' AND d.attempt_count = 0 AS unattempted
+    FROM webhook_deliveries d JOIN webhook_events e ON e.id = d.event_id
+    WHERE d.event_id = ANY(${eventIds}::text[])
+    ORDER BY d.endpoint_id
+  `.execute(executor);
+  for (const { unattempted, ...row } of rows) {
+    const answer = answers.get(row.event_id);
+    if (answer === undefined) continue;
+    (answer.result.deliveries as { deliveryId: string; endpointId: string }[]).push({
+      deliveryId: row.id,
+      endpointId: row.endpoint_id,
+    });
+    if (unattempted) answer.unattempted.push(row);
+  }
+  return answers;
+}
+
+/**
+ * Commits events and their deliveries and resolves repeated event ids:
+ * the same input gets the stored answer (nothing written, nothing to
+ * enqueue); a different input gets `CONFLICT`. One outcome per event, in order.
+ */
+export async function commitEvents(
+  executor: QueryExecutorProvider,
+  events: readonly EventToCommit[],
+  enqueued: boolean,
+): Promise<CommitOutcome[]> {
+  const outcomes = new Map<number, CommitOutcome>();
+  let remaining = events.map((item, index) => ({ item, index }));
+  // An id twice in one batch, or stored by a transaction still in flight, is settled by another round.
+  for (let round = 0; remaining.length > 0; round++) {
+    const seen = new Set<string>();
+    const now: typeof remaining = [];
+    const later: typeof remaining = [];
+    for (const entry of remaining) {
+      if (seen.has(entry.item.event.eventId)) later.push(entry);
+      else {
+        seen.add(entry.item.event.eventId);
+        now.push(entry);
+      }
+    }
+    const rows = await insertEvents(
+      executor,
+      now.map((entry) => entry.item),
+      enqueued,
+    );
+    const repeats: typeof remaining = [];
+    for (const entry of now) {
+      const { event, jobs } = entry.item;
+      const row = rows.get(event.eventId);
+      if (row?.created === true) {
+        outcomes.set(entry.index, {
+          kind: 'created',
+          result: {
+            eventId: event.eventId,
+            deliveries: jobs.map((job) => ({
+              deliveryId: job.data.deliveryId,
+              endpointId: job.data.endpointId,
+            })),
+          },
+        });
+      } else if (row === undefined || row.stored_organization_id === null) {
+        if (round >= 3) throw new Error(`event ${event.eventId} neither inserted nor found`);
+        later.push(entry);
+      } else if (!sameEvent(event, row)) {
+        outcomes.set(entry.index, { kind: 'conflict', error: conflict(event.eventId) });
+      } else repeats.push(entry);
+    }
+    const stored = await storedAnswers(
+      executor,
+      repeats.map((entry) => entry.item.event.eventId),
+    );
+    for (const entry of repeats) {
+      const eventId = entry.item.event.eventId;
+      const answer = stored.get(eventId);
+      outcomes.set(entry.index, {
+        kind: 'repeated',
+        result: answer?.result ?? { eventId, deliveries: [] },
+        unattempted: answer?.unattempted ?? [],
+      });
+    }
+    remaining = later;
+  }
+  return events.map((_, index) => {
+    const outcome = outcomes.get(index);
+    if (outcome === undefined) throw new Error('commitEvents lost an outcome');
+    return outcome;
+  });
+}

@@ -1,0 +1,42 @@
+import { createHash } from 'node:crypto';
+
+/** What a caller asked to publish, the part that makes two publishes "the same event". */
+export interface PublishInput {
+  readonly organizationId: string;
+  readonly agentId: string;
+  readonly eventType: string;
+  readonly data: unknown;
+  /** The `occurredAt` the caller gave, or null when it was left to default to now. */
+  readonly occurredAt: string | null;
+  readonly callbackUrl: string | null;
+}
+
+// Object keys sorted at every level: the same data written in another key order is the same input.
+function sortedKeys(_key: string, value: unknown): unknown {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return value;
+  return Object.fromEntries(Object.entries(value).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+}
+
+/**
+ * SHA-256 (hex) of a publish's input. A publish repeated with the same event
+ * id and the same digest gets the first publish's answer; with another digest,
+ * `CONFLICT`. A defaulted `occurredAt` is left out, so a retry made later
+ * still counts as the same input.
+ */
+export function inputDigest(input: PublishInput): string {
+  return createHash('sha256')
+    .update(
+      JSON.stringify(
+        [
+          input.organizationId,
+          input.agentId,
+          input.eventType,
+          input.occurredAt,
+          input.callbackUrl,
+          input.data,
+        ],
+        sortedKeys,
+      ),
+    )
+    .digest('hex');
+}

@@ -1,0 +1,224 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
+import { EXAMPLE_EVENT_DATA, newId } from '@letta-webhooks/shared';
+import { Queue } from 'bullmq';
+import { sql } from 'kysely';
+import { createTestContext, rejection, type TestContext } from '../../../test/support/harness.js';
+import { freePort, startPrivateRedis } from '../../../test/support/private-redis.js';
+import { createProducer, type Producer } from '../src/index.js';
+
+let ctx: TestContext;
+let producer: Producer;
+let queue: Queue;
+let endpointId: string;
+
+beforeAll(async () => {
+  ctx = await createTestContext();
+  producer = createProducer({ settings: ctx.settings, organizationId: 'org-a' });
+  queue = new Queue(ctx.settings.queueName, {
+    connection: ctx.redis,
+    prefix: ctx.settings.queuePrefix,
+  });
+});
+
+afterAll(async () => {
+  await queue.close();
+  await producer.close();
+  await ctx.cleanup();
+});
+
+beforeEach(async () => {
+  await queue.obliterate({ force: true });
+  await sql`TRUNCATE webhook_attempts, webhook_deliveries, webhook_events, webhook_endpoints CASCADE`.execute(
+    ctx.db,
+  );
+  endpointId = (
+    await producer.createEndpoint({
+      url: 'http://127.0.0.1:9/hook',
+      organizationId: 'org-a',
+      eventTypes: ['*'],
+    })
+  ).id;
+});
+
+const step = EXAMPLE_EVENT_DATA['agent.step.completed'];
+
+const rows = (eventId: string) =>
+  sql<{ id: string; status: string; attempt_count: number; enqueued: boolean }>`
+    SELECT id, status, attempt_count, enqueued_at IS NOT NULL AS enqueued
+    FROM webhook_deliveries WHERE event_id = ${eventId}
+  `
+    .execute(ctx.db)
+    .then((result) => result.rows);
+
+describe('durable publish (the default)', () => {
+  it('resolves with the event and its delivery committed (pending, 0 attempts, in the log) and the job queued', async () => {
+    expect(ctx.settings.publishMode).toBe('durable');
+    const result = await producer.publishEvent('agent-1', 'agent.step.completed', step);
+    const deliveryId = result.deliveries[0]?.deliveryId ?? '';
+    expect(await rows(result.eventId)).toEqual([
+      { id: deliveryId, status: 'pending', attempt_count: 0, enqueued: true },
+    ]);
+    const logged = await producer.getDelivery(deliveryId);
+    expect(logged).toMatchObject({ status: 'pending', attemptCount: 0, endpointId });
+    expect(logged?.attempts).toEqual([]);
+    expect(await queue.getJob(deliveryId)).toBeDefined();
+  });
+
+  it('group-commits concurrent publishes: every one resolves committed', async () => {
+    const results = await Promise.all(
+      Array.from({ length: 200 }, () =>
+        producer.publishEvent('agent-1', 'agent.step.completed', step),
+      ),
+    );
+    const ids = results.map((r) => r.deliveries[0]?.deliveryId ?? '');
+    const { rows: stored } = await sql<{ n: string }>`
+      SELECT count(*) AS n FROM webhook_deliveries WHERE id = ANY(${ids}) AND status = 'pending'
+    `.execute(ctx.db);
+    expect(Number(stored[0]?.n)).toBe(200);
+    expect(await queue.getWaitingCount()).toBe(200);
+  });
+
+  it('answers a repeated event id with the same input the same way, with no second delivery', async () => {
+    const eventId = newId('evt');
+    const first = await producer.publishEvent('agent-1', 'agent.step.completed', step, { eventId });
+    // The same data with its keys in another order is the same input.
+    const reordered = Object.fromEntries(Object.entries(step).reverse()) as typeof step;
+    const again = await producer.publishEvent('agent-1', 'agent.step.completed', reordered, {
+      eventId,
+    });
+    const concurrent = await Promise.all(
+      Array.from({ length: 5 }, () =>
+        producer.publishEvent('agent-1', 'agent.step.completed', step, { eventId }),
+      ),
+    );
+    for (const answer of [again, ...concurrent]) expect(answer).toEqual(first);
+    expect(await rows(eventId)).toHaveLength(1);
+    const jobs = await queue.getJobs(['waiting', 'delayed', 'active']);
+    expect(jobs.map((job) => job.id)).toEqual([first.deliveries[0]?.deliveryId]);
+  });
+
+  it('refuses a repeated event id with a different input: CONFLICT naming eventId, nothing changed', async () => {
+    const eventId = newId('evt');
+    await producer.publishEvent('agent-1', 'agent.step.completed', step, { eventId });
+    const before = await rows(eventId);
+    // Another organization's endpoint, so that its publish is stored (an event no endpoint wants is not).
+    await producer.createEndpoint({
+      url: 'http://127.0.0.1:9/hook',
+      organizationId: 'org-b',
+      eventTypes: ['*'],
+    });
+    const conflicts = [
+      producer.publishEvent(
+        'agent-1',
+        'agent.step.completed',
+        { ...step, id: 'step-other' },
+        { eventId },
+      ),
+      producer.publishEvent('agent-2', 'agent.step.completed', step, { eventId }),
+      producer.publishEvent('agent-1', 'agent.step.completed', step, {
+        eventId,
+        organizationId: 'org-b',
+      }),
+    ];
+    for (const attempt of conflicts) {
+      const error = await rejection(attempt);
+      expect(error.code).toBe('CONFLICT');
+      expect(error.field).toBe('eventId');
+    }
+    expect(await rows(eventId)).toEqual(before);
+    // In a batch the conflicting event is named by its index; the others are published.
+    const other = newId('evt');
+    const batch = await rejection(
+      producer.publishEvents([
+        {
+          agentId: 'agent-1',
+          eventType: 'agent.step.completed',
+          data: step,
+          options: { eventId: other },
+        },
+        { agentId: 'agent-9', eventType: 'agent.step.completed', data: step, options: { eventId } },
+      ]),
+    );
+    expect(batch.code).toBe('CONFLICT');
+    expect(batch.field).toBe('events.1.eventId');
+    expect(await rows(other)).toHaveLength(1);
+  });
+
+  it('the transactional form answers repeats and conflicts the same way', async () => {
+    const eventId = newId('evt');
+    const first = await ctx.db.transaction().execute((trx) =>
+      producer.publishEvent('agent-1', 'agent.step.completed', step, {
+        eventId,
+        transaction: trx,
+      }),
+    );
+    expect(
+      await producer.publishEvent('agent-1', 'agent.step.completed', step, { eventId }),
+    ).toEqual(first);
+    const error = await rejection(
+      ctx.db.transaction().execute((trx) =>
+        producer.publishEvent('agent-2', 'agent.step.completed', step, {
+          eventId,
+          transaction: trx,
+        }),
+      ),
+    );
+    expect(error.code).toBe('CONFLICT');
+  });
+
+  it('succeeds while Redis is down, leaving the deliveries to the relay (enqueued_at unset)', async () => {
+    const redis = await startPrivateRedis();
+    const settings = ctx.withSettings({ REDIS_URL: redis.url });
+    const cut = createProducer({ settings, organizationId: 'org-a' });
+    try {
+      await cut.publishEvent('agent-1', 'agent.step.completed', step); // connected once
+      await redis.kill();
+      const started = performance.now();
+      const result = await cut.publishEvent('agent-1', 'agent.step.completed', step);
+      expect(performance.now() - started).toBeLessThan(1_000);
+      expect(await rows(result.eventId)).toEqual([
+        {
+          id: result.deliveries[0]?.deliveryId,
+          status: 'pending',
+          attempt_count: 0,
+          enqueued: false,
+        },
+      ]);
+    } finally {
+      await cut.close();
+      await redis.stop();
+    }
+  });
+
+  it('fails fast with DATABASE_UNAVAILABLE when Postgres is down', async () => {
+    const port = await freePort();
+    const settings = ctx.withSettings({
+      DATABASE_URL: `postgres://postgres@127.0.0.1:${port}/nowhere`,
+    });
+    const down = createProducer({ settings, organizationId: 'org-a' });
+    try {
+      const started = performance.now();
+      const error = await rejection(down.publishEvent('agent-1', 'agent.step.completed', step));
+      expect(error.code).toBe('DATABASE_UNAVAILABLE');
+      expect(performance.now() - started).toBeLessThan(settings.publishTimeoutMs);
+    } finally {
+      await down.close();
+    }
+  });
+});
+
+describe('fast publish (WEBHOOK_PUBLISH_MODE=fast)', () => {
+  it('enqueues in Redis only: no row until a worker records an attempt', async () => {
+    const fast = createProducer({
+      settings: ctx.withSettings({ WEBHOOK_PUBLISH_MODE: 'fast' }),
+      organizationId: 'org-a',
+    });
+    try {
+      const result = await fast.publishEvent('agent-1', 'agent.step.completed', step);
+      expect(await rows(result.eventId)).toEqual([]);
+      expect(await queue.getJob(result.deliveries[0]?.deliveryId ?? '')).toBeDefined();
+    } finally {
+      await fast.close();
+    }
+  });
+});
