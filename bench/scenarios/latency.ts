@@ -3,7 +3,7 @@ import { EXAMPLE_EVENT_DATA } from '@letta-webhooks/shared';
 import type { Scenario } from '../scenario.js';
 import { percentile } from '../stats.js';
 
-/** Latency at a steady 500 events/s with one worker (default settings) running. */
+/** Latency at a steady 500 events/s (durable publish) with one worker (default settings) running. */
 export const latency: Scenario = {
   name: 'latency',
   async run(ctx) {
@@ -40,9 +40,9 @@ export const latency: Scenario = {
     };
     for (const [name, value] of Object.entries(figures)) ctx.report.figure(name, value);
     ctx.report.target(
-      'publishEvent p99 at 500/s',
+      'publishEvent (durable) p99 at 500/s',
       figures.publishLatencyP99Ms,
-      { atMost: 2 },
+      { atMost: 3 },
       ' ms',
     );
     ctx.report.target(

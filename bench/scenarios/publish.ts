@@ -1,11 +1,13 @@
+import { createProducer, type Producer } from '@letta-webhooks/producer';
 import { EXAMPLE_EVENT_DATA } from '@letta-webhooks/shared';
 import { PUBLISH_CALLERS } from '../context.js';
 import type { Scenario } from '../scenario.js';
 
 /**
- * Publishing through the producer: `publishEvent` from concurrent callers
- * and `publishEvents` in batches of 100, each with the CPU the publish path
- * costs per published delivery (`driver` is the producer's process).
+ * Publishing through the producer: `publishEvent` from concurrent callers —
+ * durable (the default: committed in Postgres, then enqueued) and fast
+ * (Redis only) — and `publishEvents` in batches of 100, each with the CPU the
+ * publish path costs per published delivery (`driver` is the producer's process).
  */
 export const publish: Scenario = {
   name: 'publish',
@@ -26,21 +28,36 @@ export const publish: Scenario = {
       return { perSecond, cpuMicrosPerUnit };
     };
 
-    let next = 0;
-    const single = await metered(`publishEvent, ${PUBLISH_CALLERS} callers`, PUBLISH_CALLERS, () =>
-      Promise.all(
+    const concurrently = (producer: Producer) => () => {
+      let next = 0;
+      return Promise.all(
         Array.from({ length: PUBLISH_CALLERS }, async () => {
           while (next < n) {
             next++;
-            await ctx.producer.publishEvent(
-              ctx.endpoints.one.agentId,
-              'agent.step.completed',
-              step,
-            );
+            await producer.publishEvent(ctx.endpoints.one.agentId, 'agent.step.completed', step);
           }
         }),
-      ).then(() => undefined),
+      ).then(() => undefined);
+    };
+    const single = await metered(
+      `publishEvent (durable), ${PUBLISH_CALLERS} callers`,
+      PUBLISH_CALLERS,
+      concurrently(ctx.producer),
     );
+    const fastProducer = createProducer({
+      settings: { ...ctx.settings, publishMode: 'fast' },
+      organizationId: 'org-bench',
+    });
+    try {
+      const fast = await metered(
+        `publishEvent (fast: Redis only), ${PUBLISH_CALLERS} callers`,
+        PUBLISH_CALLERS,
+        concurrently(fastProducer),
+      );
+      ctx.report.figure('fastPublishPerSecond', fast.perSecond);
+    } finally {
+      await fastProducer.close();
+    }
     ctx.report.figure('publishPerSecond', single.perSecond);
     ctx.report.figure('publishProducerCpuMicrosPerDelivery', single.cpuMicrosPerUnit.driver ?? 0);
     ctx.report.figure(
@@ -66,12 +83,12 @@ export const publish: Scenario = {
       return value === undefined || base === undefined ? undefined : value / base;
     };
     ctx.report.target(
-      'publishEvent/s ÷ BullMQ concurrent add/s',
+      `publishEvent (durable)/s ÷ BullMQ add/s, both at ${PUBLISH_CALLERS} callers`,
       vsAdd('publishPerSecond', 'ceilingAddPerSecond'),
       { atLeast: 0.5 },
     );
     ctx.report.target(
-      'publishEvents/s ÷ BullMQ addBulk/s',
+      'publishEvents (durable)/s ÷ BullMQ addBulk/s',
       vsAdd('batchPublishPerSecond', 'ceilingAddBulkPerSecond'),
       { atLeast: 0.5 },
     );

@@ -117,8 +117,14 @@ export interface Producer {
   resendDelivery(deliveryId: string): Promise<{ deliveryId: string }>;
   /** Sends again an endpoint's failed deliveries created since a time; returns how many. */
   recoverEndpoint(endpointId: string, options: RecoverOptions): Promise<{ enqueued: number }>;
-  /** Delivers a stored event to the endpoints that match it now. */
-  replayEvent(eventId: string): Promise<PublishResult>;
+  /**
+   * Delivers a stored event to the endpoints that match it now. Event ids are
+   * unique per organization: `organizationId` (default: the producer's) picks one.
+   */
+  replayEvent(
+    eventId: string,
+    options?: { readonly organizationId?: string },
+  ): Promise<PublishResult>;
   /**
    * Sends a test event (the catalogue's example payload) to one endpoint as a
    * recorded delivery, trigger `test`, and waits up to `waitMs` for its first attempt.
@@ -356,7 +362,8 @@ export function createProducer(options: ProducerOptions = {}): Producer {
     getDelivery: (id) => log.get(id),
     resendDelivery: (id) => replayer.resend(id),
     recoverEndpoint: (id, recover) => replayer.recover(id, recover),
-    replayEvent: (eventId) => replayer.replayEvent(eventId),
+    replayEvent: (eventId, replay) =>
+      replayer.replayEvent(eventId, replay?.organizationId ?? options.organizationId),
     sendTestEvent: (endpointId, test) => testEvents.send(endpointId, test),
     getCallbackSecret: (organizationId) => callbacks.secret(organizationId),
     async getStats(windowSeconds = 60) {

@@ -162,7 +162,9 @@ export class DeliveryLog {
   async get(id: string): Promise<DeliveryDetail | undefined> {
     const row = await this.#db
       .selectFrom('webhook_deliveries as d')
-      .innerJoin('webhook_events as e', 'e.id', 'd.event_id')
+      .innerJoin('webhook_events as e', (join) =>
+        join.onRef('e.organization_id', '=', 'd.organization_id').onRef('e.id', '=', 'd.event_id'),
+      )
       .selectAll('d')
       .select('e.body')
       .where('d.id', '=', id)

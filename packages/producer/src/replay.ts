@@ -141,14 +141,23 @@ export class Replayer {
    * Delivers a stored event to the endpoints that match it now: resends to
    * endpoints that had it, first deliveries to endpoints added since.
    *
-   * @throws {WebhookError} `NOT_FOUND` (field `eventId`).
+   * Event ids are unique per organization: `organizationId` picks the
+   * event when two organizations used the same id.
+   *
+   * @throws {WebhookError} `NOT_FOUND` (field `eventId`); `INVALID_INPUT`
+   * (field `organizationId`) when the id is ambiguous and none was given.
    */
-  async replayEvent(eventId: string): Promise<PublishResult> {
-    const event = await this.#db
-      .selectFrom('webhook_events')
-      .selectAll()
-      .where('id', '=', eventId)
-      .executeTakeFirst();
+  async replayEvent(eventId: string, organizationId?: string): Promise<PublishResult> {
+    let query = this.#db.selectFrom('webhook_events').selectAll().where('id', '=', eventId);
+    if (organizationId !== undefined) query = query.where('organization_id', '=', organizationId);
+    const found = await query.limit(2).execute();
+    if (found.length > 1)
+      throw new WebhookError({
+        code: 'INVALID_INPUT',
+        field: 'organizationId',
+        message: `organizationId: event ${eventId} exists in more than one organization; say which`,
+      });
+    const [event] = found;
     if (!event)
       throw new WebhookError({
         code: 'NOT_FOUND',
@@ -207,7 +216,9 @@ export class Replayer {
   #stored() {
     return this.#db
       .selectFrom('webhook_deliveries as d')
-      .innerJoin('webhook_events as e', 'e.id', 'd.event_id')
+      .innerJoin('webhook_events as e', (join) =>
+        join.onRef('e.organization_id', '=', 'd.organization_id').onRef('e.id', '=', 'd.event_id'),
+      )
       .innerJoin('webhook_endpoints as ep', 'ep.id', 'd.endpoint_id')
       .select([
         'd.id',

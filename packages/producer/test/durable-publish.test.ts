@@ -12,7 +12,8 @@ let queue: Queue;
 let endpointId: string;
 
 beforeAll(async () => {
-  ctx = await createTestContext();
+  // A busy CI machine can hold 200 concurrent publishes past the default 2 s.
+  ctx = await createTestContext({ WEBHOOK_PUBLISH_TIMEOUT_MS: '15000' });
   producer = createProducer({ settings: ctx.settings, organizationId: 'org-a' });
   queue = new Queue(ctx.settings.queueName, {
     connection: ctx.redis,
@@ -101,12 +102,6 @@ describe('durable publish (the default)', () => {
     const eventId = newId('evt');
     await producer.publishEvent('agent-1', 'agent.step.completed', step, { eventId });
     const before = await rows(eventId);
-    // Another organization's endpoint, so that its publish is stored (an event no endpoint wants is not).
-    await producer.createEndpoint({
-      url: 'http://127.0.0.1:9/hook',
-      organizationId: 'org-b',
-      eventTypes: ['*'],
-    });
     const conflicts = [
       producer.publishEvent(
         'agent-1',
@@ -115,10 +110,6 @@ describe('durable publish (the default)', () => {
         { eventId },
       ),
       producer.publishEvent('agent-2', 'agent.step.completed', step, { eventId }),
-      producer.publishEvent('agent-1', 'agent.step.completed', step, {
-        eventId,
-        organizationId: 'org-b',
-      }),
     ];
     for (const attempt of conflicts) {
       const error = await rejection(attempt);
@@ -142,6 +133,43 @@ describe('durable publish (the default)', () => {
     expect(batch.code).toBe('CONFLICT');
     expect(batch.field).toBe('events.1.eventId');
     expect(await rows(other)).toHaveLength(1);
+  });
+
+  it('scopes event ids to their organization: another organization may use the same id', async () => {
+    const eventId = newId('evt');
+    await producer.createEndpoint({
+      url: 'http://127.0.0.1:9/hook',
+      organizationId: 'org-b',
+      eventTypes: ['*'],
+    });
+    const a = await producer.publishEvent('agent-1', 'agent.step.completed', step, { eventId });
+    const b = await producer.publishEvent(
+      'agent-9',
+      'agent.tool.attached',
+      EXAMPLE_EVENT_DATA['agent.tool.attached'],
+      {
+        eventId,
+        organizationId: 'org-b',
+      },
+    );
+    expect(b.eventId).toBe(eventId);
+    expect(b.deliveries).toHaveLength(1);
+    expect(b.deliveries[0]?.deliveryId).not.toBe(a.deliveries[0]?.deliveryId);
+    expect(await rows(eventId)).toHaveLength(2);
+    const stored = await sql<{ organization_id: string; event_type: string }>`
+      SELECT organization_id, event_type FROM webhook_events WHERE id = ${eventId} ORDER BY organization_id
+    `.execute(ctx.db);
+    expect(stored.rows.map((r) => [r.organization_id, r.event_type])).toEqual([
+      ['org-a', 'agent.step.completed'],
+      ['org-b', 'agent.tool.attached'],
+    ]);
+    // Each organization's repeat still answers its own first publish.
+    expect(
+      await producer.publishEvent('agent-1', 'agent.step.completed', step, { eventId }),
+    ).toEqual(a);
+    expect((await producer.getDelivery(b.deliveries[0]?.deliveryId ?? ''))?.body).toContain(
+      'agent.tool.attached',
+    );
   });
 
   it('the transactional form answers repeats and conflicts the same way', async () => {

@@ -47,10 +47,11 @@ export async function deleteOldDeliveries(
   }
   for (;;) {
     const result = await sql`
-      DELETE FROM webhook_events WHERE id IN (
-        SELECT e.id FROM webhook_events e
+      DELETE FROM webhook_events WHERE (organization_id, id) IN (
+        SELECT e.organization_id, e.id FROM webhook_events e
         WHERE e.created_at < ${cutoff}
-          AND NOT EXISTS (SELECT 1 FROM webhook_deliveries d WHERE d.event_id = e.id)
+          AND NOT EXISTS (SELECT 1 FROM webhook_deliveries d
+            WHERE d.organization_id = e.organization_id AND d.event_id = e.id)
         LIMIT ${BATCH}
       )
     `.execute(db);

@@ -24,8 +24,14 @@ export type CommitOutcome =
     }
   | { readonly kind: 'conflict'; readonly error: WebhookError };
 
+// Event ids are unique per organization: events are told apart by both.
+function keyOf(organizationId: string, eventId: string): string {
+  return `${organizationId}\n${eventId}`;
+}
+
 interface StatementRow {
   id: string;
+  organization_id: string;
   created: boolean;
   stored_organization_id: string | null;
   stored_event_type: string | null;
@@ -37,8 +43,8 @@ interface StatementRow {
  * Writes events and their deliveries (`pending`, 0 attempts) in ONE
  * set-based statement, whatever the batch size. An event id already stored
  * writes nothing. `enqueued` says whether the producer is about to enqueue
- * the jobs itself (else the relay will: `enqueued_at` stays NULL). Event ids
- * in `events` must be distinct.
+ * the jobs itself (else the relay will: `enqueued_at` stays NULL). Events
+ * (organization and id) in `events` must be distinct.
  */
 async function insertEvents(
   executor: QueryExecutorProvider,
@@ -58,36 +64,33 @@ async function insertEvents(
     ), event AS (
       INSERT INTO webhook_events (id, event_type, organization_id, agent_id, body, occurred_at, input_digest)
       SELECT * FROM input
-      ON CONFLICT (id) DO NOTHING
-      RETURNING id
+      ON CONFLICT (organization_id, id) DO NOTHING
+      RETURNING organization_id, id
     ), delivery AS (
       INSERT INTO webhook_deliveries (id, event_id, endpoint_id, event_type, organization_id, agent_id, status, enqueued_at)
       SELECT t.id, t.event_id, t.endpoint_id, i.event_type, i.organization_id, i.agent_id, 'pending',
         CASE WHEN ${enqueued}::boolean THEN now() END
       FROM unnest(
         ${deliveries.map((d) => d.deliveryId)}::text[], ${deliveries.map((d) => d.eventId)}::text[],
-        ${deliveries.map((d) => d.endpointId)}::text[]
-      ) AS t(id, event_id, endpoint_id)
-      JOIN event e ON e.id = t.event_id
-      JOIN input i ON i.id = t.event_id
+        ${deliveries.map((d) => d.organizationId)}::text[], ${deliveries.map((d) => d.endpointId)}::text[]
+      ) AS t(id, event_id, organization_id, endpoint_id)
+      JOIN event e ON e.organization_id = t.organization_id AND e.id = t.event_id
+      JOIN input i ON i.organization_id = t.organization_id AND i.id = t.event_id
       ON CONFLICT (id) DO NOTHING
     )
     -- The statement's snapshot predates its own inserts: x is the row stored before, if any.
-    SELECT i.id, e.id IS NOT NULL AS created, x.organization_id AS stored_organization_id,
+    SELECT i.id, i.organization_id, e.id IS NOT NULL AS created, x.organization_id AS stored_organization_id,
       x.event_type AS stored_event_type, x.agent_id AS stored_agent_id, x.input_digest AS stored_digest
-    FROM input i LEFT JOIN event e ON e.id = i.id LEFT JOIN webhook_events x ON x.id = i.id
+    FROM input i LEFT JOIN event e ON e.organization_id = i.organization_id AND e.id = i.id
+      LEFT JOIN webhook_events x ON x.organization_id = i.organization_id AND x.id = i.id
   `.execute(executor);
-  return new Map(rows.map((row) => [row.id, row]));
+  return new Map(rows.map((row) => [keyOf(row.organization_id, row.id), row]));
 }
 
 function sameEvent(event: PreparedEvent, row: StatementRow): boolean {
   // Rows written by workers in the fast mode carry no digest: compare what they do carry.
   if (row.stored_digest === null) {
-    return (
-      row.stored_organization_id === event.organizationId &&
-      row.stored_event_type === event.eventType &&
-      row.stored_agent_id === event.agentId
-    );
+    return row.stored_event_type === event.eventType && row.stored_agent_id === event.agentId;
   }
   return row.stored_digest === event.inputDigest;
 }
@@ -108,21 +111,26 @@ interface StoredAnswer {
 // The first publish's answer: its deliveries as stored.
 async function storedAnswers(
   executor: QueryExecutorProvider,
-  eventIds: readonly string[],
+  events: readonly PreparedEvent[],
 ): Promise<Map<string, StoredAnswer>> {
   const answers = new Map<string, StoredAnswer>(
-    eventIds.map((eventId) => [eventId, { result: { eventId, deliveries: [] }, unattempted: [] }]),
+    events.map((event) => [
+      keyOf(event.organizationId, event.eventId),
+      { result: { eventId: event.eventId, deliveries: [] }, unattempted: [] },
+    ]),
   );
-  if (eventIds.length === 0) return answers;
+  if (events.length === 0) return answers;
   const { rows } = await sql<StoredDelivery & { unattempted: boolean }>`
     SELECT d.id, d.event_id, d.endpoint_id, d.event_type, d.agent_id, d.organization_id, e.body, e.occurred_at,
       d.status = 'pending' AND d.attempt_count = 0 AS unattempted
-    FROM webhook_deliveries d JOIN webhook_events e ON e.id = d.event_id
-    WHERE d.event_id = ANY(${eventIds}::text[])
+    FROM webhook_deliveries d JOIN webhook_events e ON e.organization_id = d.organization_id AND e.id = d.event_id
+    WHERE (d.organization_id, d.event_id) IN (
+      SELECT * FROM unnest(${events.map((e) => e.organizationId)}::text[], ${events.map((e) => e.eventId)}::text[])
+    )
     ORDER BY d.endpoint_id
   `.execute(executor);
   for (const { unattempted, ...row } of rows) {
-    const answer = answers.get(row.event_id);
+    const answer = answers.get(keyOf(row.organization_id, row.event_id));
     if (answer === undefined) continue;
     (answer.result.deliveries as { deliveryId: string; endpointId: string }[]).push({
       deliveryId: row.id,
@@ -151,9 +159,10 @@ export async function commitEvents(
     const now: typeof remaining = [];
     const later: typeof remaining = [];
     for (const entry of remaining) {
-      if (seen.has(entry.item.event.eventId)) later.push(entry);
+      const key = keyOf(entry.item.event.organizationId, entry.item.event.eventId);
+      if (seen.has(key)) later.push(entry);
       else {
-        seen.add(entry.item.event.eventId);
+        seen.add(key);
         now.push(entry);
       }
     }
@@ -165,7 +174,7 @@ export async function commitEvents(
     const repeats: typeof remaining = [];
     for (const entry of now) {
       const { event, jobs } = entry.item;
-      const row = rows.get(event.eventId);
+      const row = rows.get(keyOf(event.organizationId, event.eventId));
       if (row?.created === true) {
         outcomes.set(entry.index, {
           kind: 'created',
@@ -186,11 +195,11 @@ export async function commitEvents(
     }
     const stored = await storedAnswers(
       executor,
-      repeats.map((entry) => entry.item.event.eventId),
+      repeats.map((entry) => entry.item.event),
     );
     for (const entry of repeats) {
-      const eventId = entry.item.event.eventId;
-      const answer = stored.get(eventId);
+      const { eventId, organizationId } = entry.item.event;
+      const answer = stored.get(keyOf(organizationId, eventId));
       outcomes.set(entry.index, {
         kind: 'repeated',
         result: answer?.result ?? { eventId, deliveries: [] },

@@ -105,7 +105,7 @@ export class OutboxRelay {
     return this.#db.transaction().execute(async (trx) => {
       const { rows } = await sql<StoredDelivery>`
         SELECT d.id, d.event_id, d.endpoint_id, d.event_type, d.agent_id, d.organization_id, e.body, e.occurred_at
-        FROM webhook_deliveries d JOIN webhook_events e ON e.id = d.event_id
+        FROM webhook_deliveries d JOIN webhook_events e ON e.organization_id = d.organization_id AND e.id = d.event_id
         WHERE d.enqueued_at IS NULL AND d.status = 'pending'
         ORDER BY d.created_at
         LIMIT ${BATCH}
@@ -145,7 +145,7 @@ export class OutboxRelay {
     return this.#db.transaction().execute(async (trx) => {
       const { rows } = await sql<StoredDelivery>`
         SELECT d.id, d.event_id, d.endpoint_id, d.event_type, d.agent_id, d.organization_id, e.body, e.occurred_at
-        FROM webhook_deliveries d JOIN webhook_events e ON e.id = d.event_id
+        FROM webhook_deliveries d JOIN webhook_events e ON e.organization_id = d.organization_id AND e.id = d.event_id
         WHERE d.status = 'pending' AND d.enqueued_at IS NOT NULL AND ${due}
         ORDER BY d.id
         LIMIT ${BATCH}

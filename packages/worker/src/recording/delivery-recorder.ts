@@ -168,7 +168,7 @@ export class DeliveryRecorder {
         INSERT INTO webhook_events (id, event_type, organization_id, agent_id, body, occurred_at)
         SELECT DISTINCT ON (event_id) event_id, event_type, organization_id, agent_id, body, occurred_at
         FROM input WHERE body IS NOT NULL
-        ON CONFLICT (id) DO NOTHING
+        ON CONFLICT (organization_id, id) DO NOTHING
       ), delivery AS (
         INSERT INTO webhook_deliveries (id, event_id, endpoint_id, event_type, organization_id, agent_id, status,
           attempt_count, last_status_code, last_error, last_trigger, next_attempt_at, completed_at, enqueued_at)
@@ -241,7 +241,7 @@ function insertEvent(job: DeliveryJobData) {
   return sql`
     INSERT INTO webhook_events (id, event_type, organization_id, agent_id, body, occurred_at)
     VALUES (${job.eventId}, ${job.eventType}, ${job.organizationId}, ${job.agentId}, ${job.body}, ${job.occurredAt})
-    ON CONFLICT (id) DO NOTHING
+    ON CONFLICT (organization_id, id) DO NOTHING
   `;
 }
 
