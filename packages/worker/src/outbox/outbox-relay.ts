@@ -84,6 +84,8 @@ export class OutboxRelay {
       total += missing;
       if (checked < BATCH) break;
     }
+    // Only now: a sweep cut short (Redis or Postgres failing again) starts over at the next check.
+    this.#loss.recovered();
     if (total > 0)
       this.#logger.warn(
         { count: total },

@@ -12,6 +12,8 @@ export class RedisLossDetector {
   readonly #redis: RedisConnection;
   readonly #key: string;
   #known: string | undefined;
+  // A loss seen but not yet recovered from (the recovery failed): report it again.
+  #unrecovered = false;
 
   /** `prefix` is the queue prefix, so that the marker lives in the queue's hash slot. */
   constructor(redis: RedisConnection, prefix: string, queueName: string) {
@@ -21,11 +23,12 @@ export class RedisLossDetector {
 
   /**
    * True when Redis may have lost queued jobs since the last check — also at
-   * the first check when no marker exists yet (a new or emptied Redis).
+   * the first check when no marker exists yet (a new or emptied Redis), and
+   * until {@link recovered} is called.
    */
   async lost(): Promise<boolean> {
     let current = await this.#redis.get(this.#key);
-    let lost = false;
+    let lost = this.#unrecovered;
     if (current === null) {
       const fresh = randomBytes(12).toString('hex');
       const set = await this.#redis.set(this.#key, fresh, 'NX');
@@ -35,6 +38,12 @@ export class RedisLossDetector {
       lost = true;
     }
     if (current !== null) this.#known = current;
+    this.#unrecovered = lost;
     return lost;
+  }
+
+  /** Says that every delivery queued before the loss was checked and re-enqueued. */
+  recovered(): void {
+    this.#unrecovered = false;
   }
 }
