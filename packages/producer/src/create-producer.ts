@@ -395,6 +395,7 @@ export function createProducer(options: ProducerOptions = {}): Producer {
       closed = true;
       await subscribed.catch(() => undefined);
       changes.close();
+      await durable.drain();
       await queue.close();
       redis.disconnect();
       await db.destroy();

@@ -2,7 +2,12 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/glo
 import { EXAMPLE_EVENT_DATA, newId } from '@letta-webhooks/shared';
 import { Queue } from 'bullmq';
 import { sql } from 'kysely';
-import { createTestContext, rejection, type TestContext } from '../../../test/support/harness.js';
+import {
+  createTestContext,
+  rejection,
+  waitFor,
+  type TestContext,
+} from '../../../test/support/harness.js';
 import { freePort, startPrivateRedis } from '../../../test/support/private-redis.js';
 import { createProducer, type Producer } from '../src/index.js';
 
@@ -62,7 +67,8 @@ describe('durable publish (the default)', () => {
     const logged = await producer.getDelivery(deliveryId);
     expect(logged).toMatchObject({ status: 'pending', attemptCount: 0, endpointId });
     expect(logged?.attempts).toEqual([]);
-    expect(await queue.getJob(deliveryId)).toBeDefined();
+    // The job follows the commit.
+    await waitFor(() => queue.getJob(deliveryId));
   });
 
   it('group-commits concurrent publishes: every one resolves committed', async () => {
@@ -76,7 +82,7 @@ describe('durable publish (the default)', () => {
       SELECT count(*) AS n FROM webhook_deliveries WHERE id = ANY(${ids}) AND status = 'pending'
     `.execute(ctx.db);
     expect(Number(stored[0]?.n)).toBe(200);
-    expect(await queue.getWaitingCount()).toBe(200);
+    await waitFor(async () => ((await queue.getWaitingCount()) === 200 ? true : undefined));
   });
 
   it('answers a repeated event id with the same input the same way, with no second delivery', async () => {
@@ -94,6 +100,8 @@ describe('durable publish (the default)', () => {
     );
     for (const answer of [again, ...concurrent]) expect(answer).toEqual(first);
     expect(await rows(eventId)).toHaveLength(1);
+    // Repeats may enqueue again, under the same job id: never a second job.
+    await waitFor(() => queue.getJob(first.deliveries[0]?.deliveryId ?? ''));
     const jobs = await queue.getJobs(['waiting', 'delayed', 'active']);
     expect(jobs.map((job) => job.id)).toEqual([first.deliveries[0]?.deliveryId]);
   });
@@ -244,7 +252,7 @@ describe('fast publish (WEBHOOK_PUBLISH_MODE=fast)', () => {
     try {
       const result = await fast.publishEvent('agent-1', 'agent.step.completed', step);
       expect(await rows(result.eventId)).toEqual([]);
-      expect(await queue.getJob(result.deliveries[0]?.deliveryId ?? '')).toBeDefined();
+      await waitFor(() => queue.getJob(result.deliveries[0]?.deliveryId ?? ''));
     } finally {
       await fast.close();
     }

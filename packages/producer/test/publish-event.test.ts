@@ -2,7 +2,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { EXAMPLE_EVENT_DATA, type WebhookError } from '@letta-webhooks/shared';
 import { Queue } from 'bullmq';
 import { sql } from 'kysely';
-import { createTestContext, type TestContext } from '../../../test/support/harness.js';
+import { createTestContext, waitFor, type TestContext } from '../../../test/support/harness.js';
 import { createProducer, type Producer } from '../src/index.js';
 
 let ctx: TestContext;
@@ -34,6 +34,13 @@ beforeEach(async () => {
 
 const step = EXAMPLE_EVENT_DATA['agent.step.completed'];
 
+// Durable publish resolves once committed; its jobs reach Redis right after.
+async function queued(count: number): Promise<void> {
+  await waitFor(async () => ((await queue.count()) === count ? true : undefined), {
+    what: `${count} queued jobs`,
+  });
+}
+
 async function rejection(promise: Promise<unknown>): Promise<WebhookError> {
   try {
     await promise;
@@ -60,7 +67,7 @@ describe('publishEvent', () => {
       { deliveryId: expect.stringMatching(/^dlv_/), endpointId: endpoint.id },
     ]);
 
-    const job = await queue.getJob(result.deliveries[0]?.deliveryId ?? '');
+    const job = await waitFor(() => queue.getJob(result.deliveries[0]?.deliveryId ?? ''));
     expect(job?.opts.attempts).toBe(ctx.settings.retry.maxAttempts);
     const body: unknown = (job?.data as { body?: unknown } | undefined)?.body;
     expect(JSON.parse(String(body))).toEqual({
@@ -106,7 +113,7 @@ describe('publishEvent', () => {
     expect(toolResult.deliveries.map((d) => d.endpointId).sort()).toEqual(
       [all.id, orgTools.id].sort(),
     );
-    expect(await queue.count()).toBe(5);
+    await queued(5);
   });
 
   it('does not touch Redis for an event no endpoint wants', async () => {
@@ -133,7 +140,10 @@ describe('publishEvent', () => {
       eventId: 'evt_same',
     });
     expect(second).toEqual(first);
+    await queued(1);
+    await producer.close(); // waits for every enqueue
     expect(await queue.count()).toBe(1);
+    producer = createProducer({ settings: ctx.settings, organizationId: 'org-a' });
   });
 
   it('sees endpoint changes at once (cache invalidated)', async () => {
@@ -380,7 +390,7 @@ describe('publishEvents (batch)', () => {
     const results = await producer.publishEvents(batch);
     expect(results).toHaveLength(50);
     expect(new Set(results.map((r) => r.eventId)).size).toBe(50);
-    expect(await queue.count()).toBe(50);
+    await queued(50);
 
     const bad = [
       ...batch.slice(0, 3),

@@ -51,16 +51,32 @@ async function insertEvents(
   events: readonly EventToCommit[],
   enqueued: boolean,
 ): Promise<Map<string, StatementRow>> {
-  const pick = <T>(f: (e: PreparedEvent) => T): T[] => events.map((item) => f(item.event));
-  const deliveries = events.flatMap((item) => item.jobs.map((job) => job.data));
+  // Rows travel as one JSON parameter each: JSON.stringify is native, pg's array literals are not.
+  const eventRows = JSON.stringify(
+    events.map(({ event: e }) => ({
+      id: e.eventId,
+      event_type: e.eventType,
+      organization_id: e.organizationId,
+      agent_id: e.agentId,
+      body: e.body,
+      occurred_at: e.occurredAt,
+      input_digest: e.inputDigest,
+    })),
+  );
+  const deliveryRows = JSON.stringify(
+    events.flatMap((item) =>
+      item.jobs.map(({ data: d }) => ({
+        id: d.deliveryId,
+        event_id: d.eventId,
+        organization_id: d.organizationId,
+        endpoint_id: d.endpointId,
+      })),
+    ),
+  );
   const { rows } = await sql<StatementRow>`
     WITH input AS (
-      SELECT * FROM unnest(
-        ${pick((e) => e.eventId)}::text[], ${pick((e) => e.eventType)}::text[],
-        ${pick((e) => e.organizationId)}::text[], ${pick((e) => e.agentId)}::text[],
-        ${pick((e) => e.body)}::text[], ${pick((e) => e.occurredAt)}::timestamptz[],
-        ${pick((e) => e.inputDigest)}::text[]
-      ) AS t(id, event_type, organization_id, agent_id, body, occurred_at, input_digest)
+      SELECT * FROM json_to_recordset(${eventRows}::json) AS t(id text, event_type text,
+        organization_id text, agent_id text, body text, occurred_at timestamptz, input_digest text)
     ), event AS (
       INSERT INTO webhook_events (id, event_type, organization_id, agent_id, body, occurred_at, input_digest)
       SELECT * FROM input
@@ -70,10 +86,7 @@ async function insertEvents(
       INSERT INTO webhook_deliveries (id, event_id, endpoint_id, event_type, organization_id, agent_id, status, enqueued_at)
       SELECT t.id, t.event_id, t.endpoint_id, i.event_type, i.organization_id, i.agent_id, 'pending',
         CASE WHEN ${enqueued}::boolean THEN now() END
-      FROM unnest(
-        ${deliveries.map((d) => d.deliveryId)}::text[], ${deliveries.map((d) => d.eventId)}::text[],
-        ${deliveries.map((d) => d.organizationId)}::text[], ${deliveries.map((d) => d.endpointId)}::text[]
-      ) AS t(id, event_id, organization_id, endpoint_id)
+      FROM json_to_recordset(${deliveryRows}::json) AS t(id text, event_id text, organization_id text, endpoint_id text)
       JOIN event e ON e.organization_id = t.organization_id AND e.id = t.event_id
       JOIN input i ON i.organization_id = t.organization_id AND i.id = t.event_id
       ON CONFLICT (id) DO NOTHING

@@ -44,16 +44,18 @@ function databaseError(error: unknown): WebhookError {
 /**
  * The default publish path: an event and its deliveries are committed in
  * Postgres — group-committed with every publish made meanwhile, one
- * statement per batch — before the publish resolves; then their jobs are
- * enqueued. If Redis is down or refuses, the publish still succeeds: the rows
- * are left for the workers' relay (`enqueued_at` NULL), which enqueues them
- * when Redis is back.
+ * statement per batch — and the publish resolves; their jobs are then
+ * enqueued (off the caller's path: a publish costs one Postgres commit, not a
+ * commit plus a Redis round trip). If Redis is down or refuses, the rows are
+ * left for the workers' relay (`enqueued_at` NULL), which enqueues them when
+ * Redis is back.
  */
 export class DurablePublisher {
   readonly #db: Kysely<Database>;
   readonly #enqueuer: JobEnqueuer;
   readonly #timeoutMs: number;
   readonly #commits: Coalescer<EventToCommit, Committed>;
+  readonly #enqueuing = new Set<Promise<void>>();
 
   constructor(db: Kysely<Database>, enqueuer: JobEnqueuer, options: DurablePublisherOptions) {
     this.#db = db;
@@ -88,17 +90,28 @@ export class DurablePublisher {
       }
     });
     if (fresh.length + again.length > 0) {
-      try {
-        await this.#enqueuer.submit([...fresh, ...again]);
-      } catch {
-        // Committed is published: hand the fresh rows to the relay. Should this write
-        // fail too, the reconciler finds them once they are overdue.
-        await this.#handToRelay(fresh.map((job) => job.data.deliveryId)).catch(() => undefined);
-      }
+      const enqueuing = this.#enqueue(fresh, again);
+      this.#enqueuing.add(enqueuing);
+      void enqueuing.finally(() => this.#enqueuing.delete(enqueuing));
     }
     return committed.map(({ outcome }) =>
       outcome.kind === 'conflict' ? outcome.error : outcome.result,
     );
+  }
+
+  /** Waits for the jobs of every publish made so far to be enqueued (or handed to the relay). */
+  async drain(): Promise<void> {
+    await Promise.all(this.#enqueuing);
+  }
+
+  async #enqueue(fresh: readonly QueuedJob[], again: readonly QueuedJob[]): Promise<void> {
+    try {
+      await this.#enqueuer.submit([...fresh, ...again]);
+    } catch {
+      // Committed is published: hand the fresh rows to the relay. Should this write
+      // fail too, the reconciler finds them once they are overdue.
+      await this.#handToRelay(fresh.map((job) => job.data.deliveryId)).catch(() => undefined);
+    }
   }
 
   async #commit(items: readonly EventToCommit[]): Promise<Committed[]> {
