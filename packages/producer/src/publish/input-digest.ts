@@ -11,32 +11,25 @@ export interface PublishInput {
   readonly callbackUrl: string | null;
 }
 
-// Object keys sorted at every level: the same data written in another key order is the same input.
-function sortedKeys(_key: string, value: unknown): unknown {
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) return value;
-  return Object.fromEntries(Object.entries(value).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
-}
-
 /**
  * SHA-256 (hex) of a publish's input. A publish repeated with the same event
  * id and the same digest gets the first publish's answer; with another digest,
  * `CONFLICT`. A defaulted `occurredAt` is left out, so a retry made later
- * still counts as the same input.
+ * still counts as the same input. `data` is the validated data: its schema's
+ * fields come out in the schema's order whatever order they were given in
+ * (fields the schema does not list keep theirs).
  */
 export function inputDigest(input: PublishInput): string {
   return createHash('sha256')
     .update(
-      JSON.stringify(
-        [
-          input.organizationId,
-          input.agentId,
-          input.eventType,
-          input.occurredAt,
-          input.callbackUrl,
-          input.data,
-        ],
-        sortedKeys,
-      ),
+      JSON.stringify([
+        input.organizationId,
+        input.agentId,
+        input.eventType,
+        input.occurredAt,
+        input.callbackUrl,
+        input.data,
+      ]),
     )
     .digest('hex');
 }
