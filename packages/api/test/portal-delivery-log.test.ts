@@ -178,23 +178,25 @@ describe('the delivery log, recovery, charts and catalogue', () => {
     await page.goto(`${f.api.url}/portal/#/endpoints/${one}`);
     const caption = page.locator('figcaption');
     await caption.getByText('5 succeeded', { exact: true }).waitFor();
-    const durations = (
-      await f.ctx.db
-        .selectFrom('webhook_attempts as a')
-        .innerJoin('webhook_deliveries as d', 'd.id', 'a.delivery_id')
-        .select('a.duration_ms')
-        .where('d.endpoint_id', '=', one)
-        .execute()
-    )
-      .map((r) => r.duration_ms)
-      .sort((a, b) => a - b);
-    // percentile_cont computed here, over all 7 (the 7-day window).
-    const percentile = (p: number) => {
-      const at = p * (durations.length - 1);
-      const lo = durations[Math.floor(at)] ?? NaN;
-      const hi = durations[Math.ceil(at)] ?? NaN;
+    const attempts = await f.ctx.db
+      .selectFrom('webhook_attempts as a')
+      .innerJoin('webhook_deliveries as d', 'd.id', 'a.delivery_id')
+      .select(['a.duration_ms', 'a.started_at'])
+      .where('d.endpoint_id', '=', one)
+      .execute();
+    // percentile_cont computed here, as the page shows it (rounded to the ms).
+    const percentile = (durations: readonly number[], p: number) => {
+      const sorted = [...durations].sort((a, b) => a - b);
+      const at = p * (sorted.length - 1);
+      const lo = sorted[Math.floor(at)] ?? NaN;
+      const hi = sorted[Math.ceil(at)] ?? NaN;
       return `${Math.round(Math.round((lo + (hi - lo) * (at - Math.floor(at))) * 10) / 10)} ms`;
     };
+    const all = attempts.map((a) => a.duration_ms);
+    const today = attempts
+      .filter((a) => a.started_at.getTime() > Date.now() - DAY)
+      .map((a) => a.duration_ms);
+    expect([all.length, today.length]).toEqual([7, 5]);
     // The toggle works from the keyboard.
     await page.getByRole('button', { name: 'Last 7 days' }).focus();
     await page.keyboard.press('Space');
@@ -202,14 +204,42 @@ describe('the delivery log, recovery, charts and catalogue', () => {
     await expect(
       page.getByRole('button', { name: 'Last 7 days' }).getAttribute('aria-pressed'),
     ).resolves.toBe('true');
-    await expect(caption.textContent()).resolves.toContain(
-      `p50 ${percentile(0.5)}, p90 ${percentile(0.9)}, p99 ${percentile(0.99)} over 7 attempts`,
+    // Over the window, and per bar: today's bar and the one three days ago.
+    await expect(
+      page.locator('figcaption', { hasText: 'over 7 attempts' }).textContent(),
+    ).resolves.toContain(
+      `p50 ${percentile(all, 0.5)}, p90 ${percentile(all, 0.9)}, p99 ${percentile(all, 0.99)}`,
     );
+    const medians = await page.locator('circle.dot.p50 title').allTextContents();
+    expect(medians).toHaveLength(2);
+    expect(medians[1]).toMatch(new RegExp(`: median ${percentile(today, 0.5)}$`));
+    const p99s = await page.locator('circle.dot.p99 title').allTextContents();
+    expect(p99s[1]).toMatch(new RegExp(`: 99th percentile ${percentile(today, 0.99)}$`));
     await expectAccessible(page, axe, 'endpoint chart, 7 days');
     await shot(page, 'endpoint-7d', true);
   }, 30_000);
 
   it("recovers an endpoint's failed deliveries since a time: the receiver gets them", async () => {
+    // The list's health columns say what the endpoint's row holds.
+    await page.getByRole('link', { name: 'Endpoints', exact: true }).click();
+    await page.getByRole('link', { name: f.receiver.url('/two') }).waitFor();
+    const health = await f.ctx.db
+      .selectFrom('webhook_endpoints')
+      .select(['consecutive_failures', 'last_success_at'])
+      .where('id', '=', two)
+      .executeTakeFirstOrThrow();
+    expect(health).toEqual({ consecutive_failures: 5, last_success_at: null });
+    const cells = page
+      .locator('tbody tr', { hasText: f.receiver.url('/two') })
+      .locator('td')
+      .allTextContents();
+    await expect(cells).resolves.toEqual([
+      f.receiver.url('/two'),
+      'agent.run.completed, agent.step.failed',
+      'Enabled',
+      '—',
+      '5',
+    ]);
     twoFailing = false;
     await page.goto(`${f.api.url}/portal/#/endpoints/${two}`);
     await page.locator('figcaption').getByText('5 failed', { exact: true }).waitFor();
@@ -224,8 +254,9 @@ describe('the delivery log, recovery, charts and catalogue', () => {
       { what: 'the recovered deliveries to succeed' },
     );
     expect(f.receiver.requestsTo('/two')).toHaveLength(before + 5);
-    await page.getByRole('button', { name: 'Last 24 hours' }).click();
+    await page.getByRole('button', { name: 'Refresh chart' }).click();
     await page.locator('figcaption').getByText('5 succeeded', { exact: true }).waitFor();
+    await page.locator('figcaption').getByText('5 failed', { exact: true }).waitFor();
   }, 30_000);
 
   it('copies an example payload from the catalogue', async () => {
