@@ -4,7 +4,7 @@ import { sql } from 'kysely';
 import type { Page } from 'playwright-core';
 import { waitFor } from '../../../test/support/harness.js';
 import { startApiFixture, type ApiFixture } from './support/api-fixture.js';
-import { axeSource, startBrowser, type Browser } from './support/browser.js';
+import { ARTIFACTS, axeSource, startBrowser, type Browser } from './support/browser.js';
 import {
   expectAccessible,
   expectQuietWatch,
@@ -217,6 +217,9 @@ describe('the delivery log, recovery, charts and catalogue', () => {
     expect(p99s[1]).toMatch(new RegExp(`: 99th percentile ${percentile(today, 0.99)}$`));
     await expectAccessible(page, axe, 'endpoint chart, 7 days');
     await shot(page, 'endpoint-7d', true);
+    await page
+      .getByRole('region', { name: 'Attempts' })
+      .screenshot({ path: new URL('endpoint-chart.png', ARTIFACTS).pathname });
   }, 30_000);
 
   it("recovers an endpoint's failed deliveries since a time: the receiver gets them", async () => {

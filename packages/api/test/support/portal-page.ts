@@ -64,11 +64,12 @@ export function expectQuietWatch(watch: PageWatch): void {
 /** A full-page screenshot, and with `top` also the first screenful (the docs use those). */
 export async function shot(page: Page, name: string, top = false): Promise<void> {
   await page.screenshot({ path: new URL(`${name}.png`, ARTIFACTS).pathname, fullPage: true });
-  if (top)
-    await page.screenshot({
-      path: new URL(`${name}-top.png`, ARTIFACTS).pathname,
-      clip: { x: 0, y: 0, width: 1280, height: 760 },
-    });
+  if (!top) return;
+  await page.evaluate('window.scrollTo(0, 0)');
+  await page.screenshot({
+    path: new URL(`${name}-top.png`, ARTIFACTS).pathname,
+    clip: { x: 0, y: 0, width: 1280, height: 760 },
+  });
 }
 
 /** axe-core finds no WCAG 2 A/AA violation on the page as it is now. */

@@ -35,7 +35,8 @@ export function LatencyChart({
   const y = (ms: number) => HEIGHT - (ms / max) * (HEIGHT - 8);
   const x = (index: number) => index * step + step / 2;
   return (
-    <figure>
+    <figure aria-labelledby="latency-heading">
+      <h3 id="latency-heading">Latency</h3>
       <svg
         viewBox={`0 0 ${WIDTH} ${HEIGHT + 20}`}
         role="img"
@@ -76,8 +77,9 @@ export function LatencyChart({
       </svg>
       <figcaption>
         <span class="legend p50">median (p50)</span> <span class="legend p99">p99</span> per bar,
-        over {stats.latency.attempts} attempts: p50 {formatMs(stats.latency.p50)}, p90{' '}
-        {formatMs(stats.latency.p90)}, p99 {formatMs(stats.latency.p99)}
+        over {stats.latency.attempts} attempt{stats.latency.attempts === 1 ? '' : 's'}: p50{' '}
+        {formatMs(stats.latency.p50)}, p90 {formatMs(stats.latency.p90)}, p99{' '}
+        {formatMs(stats.latency.p99)}
       </figcaption>
     </figure>
   );
