@@ -35,7 +35,7 @@ let two: string;
 async function stored() {
   return f.ctx.db
     .selectFrom('webhook_deliveries')
-    .select(['id', 'endpoint_id', 'event_type', 'status', 'created_at'])
+    .select(['id', 'event_id', 'endpoint_id', 'event_type', 'status', 'created_at'])
     .where('organization_id', '=', ORG)
     .execute();
 }
@@ -172,6 +172,9 @@ describe('the delivery log, recovery, charts and catalogue', () => {
     await applyFilters();
     await expectLogShows(moved.filter((r) => !recent(r)).map((r) => r.id));
     await expectAccessible(page, axe, 'delivery log filtered by time');
+    await page.getByRole('button', { name: 'Clear filters' }).click();
+    await expectLogShows(moved.map((r) => r.id));
+    await expect(page.getByLabel('Until').inputValue()).resolves.toBe('');
   }, 60_000);
 
   it("charts an endpoint's attempts over 24 hours and 7 days, with the latency percentiles", async () => {
@@ -262,10 +265,22 @@ describe('the delivery log, recovery, charts and catalogue', () => {
     await page.locator('figcaption').getByText('5 failed', { exact: true }).waitFor();
   }, 30_000);
 
-  it('copies an example payload from the catalogue', async () => {
+  it("copies a delivery's body exactly as sent, and an example and a schema from the catalogue", async () => {
     await browser.context.grantPermissions(['clipboard-read', 'clipboard-write'], {
       origin: new URL(f.api.url).origin,
     });
+    const clipboard = () => page.evaluate<string>('navigator.clipboard.readText()');
+    const [delivery] = await stored();
+    const sent = await f.ctx.db
+      .selectFrom('webhook_events')
+      .select('body')
+      .where('id', '=', delivery?.event_id ?? '')
+      .executeTakeFirstOrThrow();
+    await page.goto(`${f.api.url}/portal/#/deliveries/${delivery?.id}`);
+    await page.getByRole('button', { name: 'Copy body' }).click();
+    await page.getByRole('button', { name: 'Copied' }).waitFor();
+    await expect(clipboard()).resolves.toBe(sent.body);
+
     const catalogue = await f.call('GET', '/v1/event-types', { key: f.adminKey });
     const first = catalogue.body.data[0];
     await page.getByRole('link', { name: 'Event catalogue' }).click();
@@ -273,12 +288,10 @@ describe('the delivery log, recovery, charts and catalogue', () => {
     await section.getByText('Example payload').click();
     await section.getByRole('button', { name: 'Copy example' }).click();
     await section.getByRole('button', { name: 'Copied' }).waitFor();
-    const copied = await page.evaluate<string>('navigator.clipboard.readText()');
-    expect(JSON.parse(copied)).toEqual(first.example);
+    expect(JSON.parse(await clipboard())).toEqual(first.example);
     await section.getByText('JSON Schema').click();
     await section.getByRole('button', { name: 'Copy schema' }).click();
-    const schema = JSON.parse(await page.evaluate<string>('navigator.clipboard.readText()'));
-    expect(schema).toEqual(first.schema);
+    expect(JSON.parse(await clipboard())).toEqual(first.schema);
   }, 30_000);
 
   it("a link narrowed to one agent shows only that agent's endpoints and deliveries", async () => {
