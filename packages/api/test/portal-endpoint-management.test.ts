@@ -95,9 +95,10 @@ async function sendTest(type: string): Promise<ReceivedRequest> {
 
 async function revealedSecret(): Promise<string> {
   await page.getByRole('button', { name: 'Reveal secret' }).click();
-  const secret = (await page.locator('code.secret').textContent()) ?? '';
-  expect(secret).toMatch(/^whsec_[A-Za-z0-9+/=]+$/);
-  return secret;
+  // The mask gives way to the secret once the API answers.
+  const shown = page.locator('code.secret', { hasText: /^whsec_[A-Za-z0-9+/=]+$/ });
+  await shown.waitFor();
+  return (await shown.textContent()) ?? '';
 }
 
 describe('managing an endpoint from the portal', () => {
