@@ -10,6 +10,7 @@ import {
   expectAccessible,
   expectNothingExecuted,
   expectQuietWatch,
+  focusedText,
   pageWatch,
   portalLink,
   shot,
@@ -166,8 +167,12 @@ describe('managing an endpoint from the portal', () => {
   }, 30_000);
 
   it('disables with a reason the list shows, and enables again', async () => {
-    await page.getByLabel('Reason (optional)').fill('Receiver migrating');
-    await page.getByRole('button', { name: 'Disable endpoint' }).click();
+    // From the keyboard: type the reason, Tab to the button, Enter.
+    await page.getByLabel('Reason (optional)').focus();
+    await page.keyboard.type('Receiver migrating');
+    await page.keyboard.press('Tab');
+    expect(await focusedText(page)).toBe('Disable endpoint');
+    await page.keyboard.press('Enter');
     await page.getByRole('button', { name: 'Enable endpoint' }).waitFor();
     expect(await row(id)).toMatchObject({ enabled: false, disabled_reason: 'Receiver migrating' });
     await page.getByRole('link', { name: 'Endpoints', exact: true }).click();
