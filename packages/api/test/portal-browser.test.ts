@@ -3,29 +3,28 @@ import { EXAMPLE_EVENT_DATA } from '@letta-webhooks/shared';
 import { sql } from 'kysely';
 import type { Page } from 'playwright-core';
 import { waitFor } from '../../../test/support/harness.js';
-import {
-  ARTIFACTS,
-  axeSource,
-  axeViolations,
-  startBrowser,
-  type AxeViolation,
-  type Browser,
-} from './support/browser.js';
+import { axeSource, startBrowser, type Browser } from './support/browser.js';
 import { startApiFixture, type ApiFixture } from './support/api-fixture.js';
+import {
+  HOSTILE,
+  expectAccessible,
+  expectNothingExecuted,
+  expectQuietWatch,
+  focusedText,
+  pageWatch,
+  portalLink,
+  shot,
+  watchedPage,
+} from './support/portal-page.js';
 
 // The portal in a real browser (Debian's Chromium through playwright-core)
 // against a real API, worker and receiver on loopback.
-
-// Markup that would run if anything rendered data as HTML; every place it
-// could run sets a flag the test reads.
-const HOSTILE = '<img src=x onerror="window.__pwned=1"><script>window.__pwned=2</script>';
 
 let f: ApiFixture;
 let browser: Browser;
 let axe: string;
 let failing = false;
-const foreignRequests: string[] = [];
-const pageErrors: string[] = [];
+const watch = pageWatch();
 
 beforeAll(async () => {
   f = await startApiFixture(
@@ -46,55 +45,9 @@ afterAll(async () => {
   await f?.close();
 });
 
-async function linkFor(organizationId: string): Promise<string> {
-  const minted = await f.call('POST', '/v1/portal-sessions', {
-    key: f.adminKey,
-    json: { organization_id: organizationId },
-  });
-  expect(minted.status).toBe(201);
-  return minted.body.url as string;
-}
-
-async function watched(): Promise<Page> {
-  const page = await browser.newPage();
-  page.setDefaultTimeout(10_000);
-  const origin = new URL(f.api.url).origin;
-  page.on('request', (request) => {
-    const url = new URL(request.url());
-    if (url.origin !== origin && url.protocol !== 'data:') foreignRequests.push(request.url());
-  });
-  page.on('pageerror', (error) => pageErrors.push(error.message));
-  page.on('console', (message) => {
-    if (message.type() === 'error') pageErrors.push(message.text());
-  });
-  return page;
-}
-
-/** A full-page screenshot, and with `top` also the first screenful (the docs use those). */
-async function shot(page: Page, name: string, top = false): Promise<void> {
-  await page.screenshot({ path: new URL(`${name}.png`, ARTIFACTS).pathname, fullPage: true });
-  if (top)
-    await page.screenshot({
-      path: new URL(`${name}-top.png`, ARTIFACTS).pathname,
-      clip: { x: 0, y: 0, width: 1280, height: 760 },
-    });
-}
-
-async function accessible(page: Page, name: string): Promise<void> {
-  const violations: AxeViolation[] = await axeViolations(page, axe);
-  expect({ page: name, violations }).toEqual({ page: name, violations: [] });
-}
-
-/** Nothing in the page ran the hostile markup, and none of it became elements. */
-async function expectNothingExecuted(page: Page): Promise<void> {
-  // Expressions run in the page (this file is typed for Node, not the DOM).
-  const state = await page.evaluate(`({
-    pwned: window.__pwned ?? null,
-    images: document.querySelectorAll('main img').length,
-    scripts: document.querySelectorAll('body script').length,
-  })`);
-  expect(state).toEqual({ pwned: null, images: 0, scripts: 0 });
-}
+const linkFor = (organizationId: string) => portalLink(f, organizationId);
+const watched = () => watchedPage(f, browser, watch);
+const accessible = (page: Page, name: string) => expectAccessible(page, axe, name);
 
 describe('the portal in a browser', () => {
   let page: Page;
@@ -120,8 +73,7 @@ describe('the portal in a browser', () => {
   }, 30_000);
 
   it('creates an endpoint from the page, with the keyboard only', async () => {
-    const focused = () =>
-      page.evaluate<string>(`document.activeElement?.textContent?.trim() ?? ''`);
+    const focused = () => focusedText(page);
     // Each page takes the focus: the first Tab reaches its first control.
     await page.keyboard.press('Tab');
     expect(await focused()).toBe('Add endpoint');
@@ -298,8 +250,6 @@ describe('the portal in a browser', () => {
   }, 30_000);
 
   it('loaded nothing from another origin and logged no error', () => {
-    expect(foreignRequests).toEqual([]);
-    // The portal's 404s for the other organization's records are answers, not errors.
-    expect(pageErrors.filter((text) => !/status of 40[14]/.test(text))).toEqual([]);
+    expectQuietWatch(watch);
   });
 });

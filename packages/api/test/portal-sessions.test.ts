@@ -271,6 +271,8 @@ describe('endpoint stats', () => {
       start: expect.any(String),
       succeeded: 2,
       failed: 2,
+      p50: stats.body.latency.p50,
+      p99: stats.body.latency.p99,
     });
     expect(stats.body.latency).toEqual({
       attempts: 4,
@@ -291,8 +293,8 @@ describe('endpoint stats', () => {
     const stats = await f.call('GET', `/v1/endpoints/${endpointA2}/stats`, { key: keyA });
     expect(stats.body.window).toBe('24h');
     expect(
-      (stats.body.buckets as { succeeded: number; failed: number }[]).every(
-        (b) => b.succeeded === 0 && b.failed === 0,
+      (stats.body.buckets as { succeeded: number; failed: number; p50: null; p99: null }[]).every(
+        (b) => b.succeeded === 0 && b.failed === 0 && b.p50 === null && b.p99 === null,
       ),
     ).toBe(true);
     expect(stats.body.latency).toEqual({ attempts: 0, p50: null, p90: null, p99: null });

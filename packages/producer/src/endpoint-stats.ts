@@ -24,6 +24,10 @@ export interface StatsBucket {
   readonly succeeded: number;
   /** Attempts that did not succeed (retryable or permanent). */
   readonly failed: number;
+  /** Median duration of the bar's attempts, in milliseconds; null when it has none. */
+  readonly p50: number | null;
+  /** 99th-percentile duration of the bar's attempts, in milliseconds; null when it has none. */
+  readonly p99: number | null;
 }
 
 /** Attempt durations over the whole window, in milliseconds; null when there was no attempt. */
@@ -64,8 +68,8 @@ export class EndpointStatsReader {
     const { spanMs, bucketMs } = STATS_WINDOWS[window];
     const to = Math.ceil((Date.now() + 1) / bucketMs) * bucketMs;
     const from = new Date(to - spanMs);
-    // One pass over the window's attempts: a row per bar, and (the empty
-    // grouping set) one for the whole window, which carries the percentiles.
+    // One pass over the window's attempts: a row per bar (with the bar's
+    // percentiles), and (the empty grouping set) one for the whole window.
     const { rows } = await sql<{
       bucket: Date | null;
       succeeded: string;
@@ -80,10 +84,14 @@ export class EndpointStatsReader {
       JOIN webhook_deliveries d ON d.id = a.delivery_id
       WHERE d.endpoint_id = ${endpointId} AND a.started_at >= ${from}
       GROUP BY GROUPING SETS ((1), ())`.execute(this.#db);
+    const round = (value: number | null | undefined) =>
+      value === null || value === undefined ? null : Math.round(value * 10) / 10;
     const buckets = Array.from({ length: spanMs / bucketMs }, (_, index) => ({
       start: new Date(from.getTime() + index * bucketMs),
       succeeded: 0,
       failed: 0,
+      p50: null as number | null,
+      p99: null as number | null,
     }));
     let total = { attempts: 0, percentiles: null as number[] | null };
     for (const row of rows) {
@@ -96,9 +104,10 @@ export class EndpointStatsReader {
       if (bucket === undefined) continue;
       bucket.succeeded = Number(row.succeeded);
       bucket.failed = Number(row.failed);
+      bucket.p50 = round(row.percentiles?.[0]);
+      bucket.p99 = round(row.percentiles?.[2]);
     }
     const [p50 = null, p90 = null, p99 = null] = total.percentiles ?? [];
-    const round = (value: number | null) => (value === null ? null : Math.round(value * 10) / 10);
     return {
       endpointId,
       window,

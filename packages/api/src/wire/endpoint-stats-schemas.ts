@@ -23,6 +23,11 @@ export const endpointStatsSchema = named(
           start: isoTime,
           succeeded: z.int(),
           failed: z.int().describe('Attempts that did not succeed (retried or permanent).'),
+          p50: z.number().nullable().describe("Median duration of the bar's attempts, ms."),
+          p99: z
+            .number()
+            .nullable()
+            .describe("99th-percentile duration of the bar's attempts, ms."),
         }),
       )
       .describe('Every bar of the window, oldest first, empty ones included.'),

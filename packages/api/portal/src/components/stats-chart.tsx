@@ -1,8 +1,8 @@
 import { useState } from 'preact/hooks';
 import { api } from '../api.js';
-import { formatMs } from '../format.js';
 import type { EndpointStats } from '../wire.js';
 import { ErrorNote, useLoad } from './common.js';
+import { LatencyChart } from './latency-chart.js';
 
 const WIDTH = 640;
 const HEIGHT = 160;
@@ -11,10 +11,10 @@ function label(stats: EndpointStats, start: string): string {
   const date = new Date(start);
   return stats.window === '24h'
     ? date.toLocaleTimeString(undefined, { hour: '2-digit', minute: '2-digit' })
-    : date.toLocaleString(undefined, { weekday: 'short', hour: '2-digit' });
+    : `${date.toLocaleDateString(undefined, { weekday: 'short' })} ${date.toLocaleTimeString(undefined, { hour: '2-digit', minute: '2-digit' })}`;
 }
 
-/** Successes and failures per bar over 24 h or 7 d, and latency percentiles (an SVG drawn here: no chart library). */
+/** Successes and failures per bar over 24 h or 7 d, and latency percentiles per bar (SVGs drawn here: no chart library). */
 export function StatsChart({ endpointId, version }: { endpointId: string; version: number }) {
   const [window, setWindow] = useState<'24h' | '7d'>('24h');
   const stats = useLoad(
@@ -31,20 +31,25 @@ export function StatsChart({ endpointId, version }: { endpointId: string; versio
   );
   return (
     <div class="chart">
-      <div role="group" aria-label="Chart window" class="toggle">
-        {(['24h', '7d'] as const).map((option) => (
-          <button
-            key={option}
-            type="button"
-            class={option === window ? 'primary' : 'secondary'}
-            aria-pressed={option === window}
-            onClick={() => {
-              setWindow(option);
-            }}
-          >
-            {option === '24h' ? 'Last 24 hours' : 'Last 7 days'}
-          </button>
-        ))}
+      <div class="toggle">
+        <div role="group" aria-label="Chart window" class="toggle">
+          {(['24h', '7d'] as const).map((option) => (
+            <button
+              key={option}
+              type="button"
+              class={option === window ? 'primary' : 'secondary'}
+              aria-pressed={option === window}
+              onClick={() => {
+                setWindow(option);
+              }}
+            >
+              {option === '24h' ? 'Last 24 hours' : 'Last 7 days'}
+            </button>
+          ))}
+        </div>
+        <button type="button" class="secondary" onClick={stats.reload}>
+          Refresh chart
+        </button>
       </div>
       <ErrorNote error={stats.error} />
       {data && (
@@ -76,12 +81,11 @@ export function StatsChart({ endpointId, version }: { endpointId: string; versio
           </svg>
           <figcaption>
             <span class="legend ok">{totals.succeeded} succeeded</span>{' '}
-            <span class="legend bad">{totals.failed} failed</span> · latency p50{' '}
-            {formatMs(data.latency.p50)}, p90 {formatMs(data.latency.p90)}, p99{' '}
-            {formatMs(data.latency.p99)} over {data.latency.attempts} attempts
+            <span class="legend bad">{totals.failed} failed</span>
           </figcaption>
         </figure>
       )}
+      {data && <LatencyChart stats={data} label={(start) => label(data, start)} />}
     </div>
   );
 }

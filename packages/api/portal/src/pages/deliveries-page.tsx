@@ -157,6 +157,16 @@ export function DeliveriesPage({ query }: { query: URLSearchParams }) {
           >
             Refresh
           </button>
+          <button
+            type="button"
+            class="secondary"
+            disabled={key === '{}'}
+            onClick={() => {
+              navigate('/deliveries');
+            }}
+          >
+            Clear filters
+          </button>
         </div>
       </form>
       <ErrorNote error={error} />

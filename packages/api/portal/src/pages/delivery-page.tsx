@@ -1,6 +1,6 @@
 import { useState } from 'preact/hooks';
 import { api } from '../api.js';
-import { ErrorNote, Section, Verbatim, useLoad } from '../components/common.js';
+import { CopyButton, ErrorNote, Section, Verbatim, useLoad } from '../components/common.js';
 import { formatMs, formatTime, prettyJson } from '../format.js';
 import { href } from '../router.js';
 import { requestHeaders } from '../request-headers.js';
@@ -130,6 +130,9 @@ export function DeliveryPage({ id }: { id: string }) {
         <ErrorNote error={error} />
       </Section>
       <Section title="Body">
+        <p>
+          The exact bytes sent (shown indented). <CopyButton text={d.body} label="Copy body" />
+        </p>
         <Verbatim text={prettyJson(d.body)} label="Request body" />
       </Section>
       <Section title={`Attempts (${d.attempts.length})`} id="attempts">
