@@ -22,7 +22,9 @@ const config: Config = {
   globalTeardown: '<rootDir>/test/support/global-teardown.ts',
   reporters: ['default', '<rootDir>/test/support/summary-reporter.cjs'],
   maxWorkers: 2,
-  testTimeout: 30_000,
+  // A test's own waits (waitFor deadlines, expected timings) are its assertions; this is only the
+  // ceiling for a test that starts many processes, generous for a loaded 2-core machine.
+  testTimeout: 120_000,
   // A file that leaks a worker, pool, server or timer fails (leak-check-environment.cjs),
   // so the run need not wait for what it leaked before it exits.
   detectOpenHandles: false,
