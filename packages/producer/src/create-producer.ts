@@ -8,6 +8,7 @@ import {
   createRedis,
   deliveryJobOptions,
   loadSettings,
+  requireEncryptionAtRest,
   urlRefusal,
   type DeliveryJobData,
   type EventData,
@@ -192,9 +193,15 @@ function withFieldPrefix(error: WebhookError, prefix: string): WebhookError {
   });
 }
 
-/** Creates a producer with its own Redis connections and pg pool; `close()` releases them. */
+/**
+ * Creates a producer with its own Redis connections and pg pool; `close()` releases them.
+ *
+ * @throws {WebhookError} `INVALID_SETTINGS` (field `WEBHOOK_SECRET_ENCRYPTION_KEYS`) when no
+ * encryption key is set and `WEBHOOK_ALLOW_PLAINTEXT_SECRETS` is not true.
+ */
 export function createProducer(options: ProducerOptions = {}): Producer {
   const settings = options.settings ?? loadSettings();
+  requireEncryptionAtRest(settings);
   const db = createDb({
     connectionString: settings.databaseUrl,
     poolSize: settings.databasePoolSize,

@@ -34,6 +34,7 @@ export {
 } from './signing/secret.js';
 export { signWebhook } from './signing/sign.js';
 export { SecretCipher } from './signing/secret-cipher.js';
+export { requireEncryptionAtRest } from './signing/require-encryption-at-rest.js';
 export type { SecretKey } from './signing/secret-cipher.js';
 export type { SignInput, Signatures } from './signing/sign.js';
 export { verifyWebhook } from './signing/verify-webhook.js';

@@ -6,6 +6,7 @@ import {
   SecretCipher,
   createRedis,
   loadSettings,
+  requireEncryptionAtRest,
   type DeliveryJobData,
   type Settings,
   type WebhookError,
@@ -89,9 +90,15 @@ export interface WebhookWorker {
   close(): Promise<void>;
 }
 
-/** Starts a worker with its own Redis connection, pg pool and HTTP agents. */
+/**
+ * Starts a worker with its own Redis connection, pg pool and HTTP agents.
+ *
+ * @throws {WebhookError} `INVALID_SETTINGS` (field `WEBHOOK_SECRET_ENCRYPTION_KEYS`) when no
+ * encryption key is set and `WEBHOOK_ALLOW_PLAINTEXT_SECRETS` is not true.
+ */
 export function createWorker(options: WorkerOptions = {}): WebhookWorker {
   const settings = options.settings ?? loadSettings();
+  requireEncryptionAtRest(settings);
   const logger = options.logger ?? createLogger(settings.logLevel);
   const db = createDb({
     connectionString: settings.databaseUrl,

@@ -4,6 +4,7 @@ import {
   createDb,
   isWebhookError,
   loadSettings,
+  requireEncryptionAtRest,
   verifyEvictionPolicy,
 } from '@letta-webhooks/shared';
 import { Command, CommanderError } from 'commander';
@@ -55,7 +56,12 @@ export async function main(argv: readonly string[] = process.argv): Promise<void
     )
     .option('--json', 'print results as JSON (errors too, on stderr)')
     .showHelpAfterError()
-    .exitOverride();
+    .exitOverride()
+    // Every command reads settings: a bad one, or secrets left unencrypted without
+    // the explicit opt-out, stops the command before it connects to anything.
+    .hook('preAction', () => {
+      requireEncryptionAtRest(loadSettings());
+    });
   const output = (): Output => ({
     json: program.opts<{ json?: boolean }>().json === true,
     write: (text) => {
