@@ -2,6 +2,7 @@ import {
   AddressGuard,
   EndpointChangeBus,
   isWebhookError,
+  JobAuthenticator,
   SecretCipher,
   WebhookError,
   createDb,
@@ -215,7 +216,12 @@ export function createProducer(options: ProducerOptions = {}): Producer {
   });
   queue.on('error', () => undefined);
   const evictionGate = new RedisPolicyGate(redis, settings.redisMemory.allowEvicting);
-  const enqueuer = new JobEnqueuer(queue, redis, settings.publishTimeoutMs);
+  const enqueuer = new JobEnqueuer(
+    queue,
+    redis,
+    settings.publishTimeoutMs,
+    JobAuthenticator.fromSettings(settings),
+  );
   const enqueue = (jobs: readonly QueuedJob[]) => enqueuer.enqueue(jobs);
   const durable = new DurablePublisher(db, enqueuer, { timeoutMs: settings.publishTimeoutMs });
 

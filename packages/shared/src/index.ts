@@ -71,6 +71,8 @@ export {
   jobDataFromStored,
 } from './queue/delivery-job.js';
 export type { DeliveryJobData, StoredDelivery } from './queue/delivery-job.js';
+export { JobAuthenticator, envelopeMismatch } from './queue/job-auth.js';
+export type { EndpointScope, JobVerification, ParsedDeliveryJob } from './queue/job-auth.js';
 export { createRedis } from './queue/create-redis.js';
 export type { RedisConnection, RedisRole } from './queue/create-redis.js';
 export { deliveryJobOptions } from './queue/job-options.js';

@@ -3,6 +3,7 @@ import {
   BACKOFF_TYPE,
   createDb,
   EndpointChangeBus,
+  JobAuthenticator,
   SecretCipher,
   createRedis,
   loadSettings,
@@ -134,6 +135,7 @@ export function createWorker(options: WorkerOptions = {}): WebhookWorker {
   const metrics = createMetrics(queue);
   const processor = createProcessor({
     endpoints,
+    jobAuth: JobAuthenticator.fromSettings(settings),
     metrics,
     breaker: new CircuitBreaker(redis, { ...settings.breaker, prefix: settings.queuePrefix }),
     limiter: new InFlightLimiter(settings.endpointMaxInFlight),

@@ -1,8 +1,8 @@
-import type { Database, PreviousSecret, SecretCipher } from '@letta-webhooks/shared';
+import type { Database, EndpointScope, PreviousSecret, SecretCipher } from '@letta-webhooks/shared';
 import type { Kysely } from 'kysely';
 
 /** What a worker needs of an endpoint to deliver to it. Holds secrets: never log it. */
-export interface DeliveryTarget {
+export interface DeliveryTarget extends EndpointScope {
   readonly id: string;
   readonly url: string;
   /** The current secret, then rotated-out ones still in their overlap window. */
@@ -11,7 +11,7 @@ export interface DeliveryTarget {
   readonly blockedReason: string | null;
 }
 
-interface LoadedEndpoint {
+interface LoadedEndpoint extends EndpointScope {
   readonly id: string;
   readonly url: string;
   readonly secret: string;
@@ -60,6 +60,9 @@ export class EndpointCache {
     return {
       id: endpoint.id,
       url: endpoint.url,
+      organizationId: endpoint.organizationId,
+      agentId: endpoint.agentId,
+      eventTypes: endpoint.eventTypes,
       secrets: [endpoint.secret, ...active],
       blockedReason: endpoint.blockedReason,
     };
@@ -77,6 +80,9 @@ export class EndpointCache {
       .select([
         'id',
         'url',
+        'organization_id',
+        'agent_id',
+        'event_types',
         'secret',
         'previous_secrets',
         'enabled',
@@ -95,6 +101,9 @@ export class EndpointCache {
     return {
       id: row.id,
       url: row.url,
+      organizationId: row.organization_id,
+      agentId: row.agent_id,
+      eventTypes: row.event_types,
       secret: this.#cipher.open(row.secret),
       previous: row.previous_secrets.map((p) => ({ ...p, secret: this.#cipher.open(p.secret) })),
       blockedReason,
