@@ -24,6 +24,7 @@ import { createMetrics } from './observability/metrics.js';
 import { OutboxRelay } from './outbox/outbox-relay.js';
 import { RedisMemoryGuard } from './redis-memory/redis-memory-guard.js';
 import { scheduleRetention } from './retention-schedule.js';
+import { SecretKeyCheck } from './secret-key-check.js';
 import type { Logger } from 'pino';
 import { backoffDelay } from './backoff.js';
 import { DeliveryRecorder } from './recording/delivery-recorder.js';
@@ -114,11 +115,11 @@ export function createWorker(options: WorkerOptions = {}): WebhookWorker {
     connectTimeoutMs: settings.connectTimeoutMs,
     excerptBytes: settings.responseExcerptBytes,
   });
-  const endpoints = new EndpointCache(
-    db,
-    settings.endpointCacheTtlMs,
-    new SecretCipher(settings.secretEncryptionKeys),
-  );
+  const cipher = new SecretCipher(settings.secretEncryptionKeys);
+  const endpoints = new EndpointCache(db, settings.endpointCacheTtlMs, cipher);
+  const secretKeys = new SecretKeyCheck(db, cipher, logger);
+  // At start-up; logged there when a key is missing. Postgres down: /readyz asks again.
+  secretKeys.missing().catch(() => undefined);
   const changes = new EndpointChangeBus(redis, settings.queuePrefix);
   changes
     .subscribe((endpointId) => {
@@ -213,6 +214,7 @@ export function createWorker(options: WorkerOptions = {}): WebhookWorker {
             worker: () =>
               worker.isRunning() ? Promise.resolve() : Promise.reject(new Error('not running')),
             redisMemory: memory.readiness,
+            secretKeys: secretKeys.readiness,
           },
         }).then(
           (server) => {

@@ -9,6 +9,8 @@ export interface DeliveryTarget extends EndpointScope {
   readonly secrets: readonly string[];
   /** Null when deliveries may go out; otherwise why they may not. */
   readonly blockedReason: string | null;
+  /** Null when the secrets could be opened; otherwise why not (a key not configured). */
+  readonly configurationError: string | null;
 }
 
 interface LoadedEndpoint extends EndpointScope {
@@ -17,6 +19,7 @@ interface LoadedEndpoint extends EndpointScope {
   readonly secret: string;
   readonly previous: readonly PreviousSecret[];
   readonly blockedReason: string | null;
+  readonly configurationError: string | null;
 }
 
 const MAX_ENTRIES = 10_000;
@@ -65,6 +68,7 @@ export class EndpointCache {
       eventTypes: endpoint.eventTypes,
       secrets: [endpoint.secret, ...active],
       blockedReason: endpoint.blockedReason,
+      configurationError: endpoint.configurationError,
     };
   }
 
@@ -98,16 +102,26 @@ export class EndpointCache {
         : row.enabled
           ? null
           : `endpoint disabled${row.disabled_reason ? `: ${row.disabled_reason}` : ''}`;
-    return {
+    const scope = {
       id: row.id,
       url: row.url,
       organizationId: row.organization_id,
       agentId: row.agent_id,
       eventTypes: row.event_types,
-      secret: this.#cipher.open(row.secret),
-      previous: row.previous_secrets.map((p) => ({ ...p, secret: this.#cipher.open(p.secret) })),
       blockedReason,
     };
+    try {
+      return {
+        ...scope,
+        secret: this.#cipher.open(row.secret),
+        previous: row.previous_secrets.map((p) => ({ ...p, secret: this.#cipher.open(p.secret) })),
+        configurationError: null,
+      };
+    } catch (error) {
+      // A value, not an exception: the delivery records it as an attempt.
+      const message = error instanceof Error ? error.message : String(error);
+      return { ...scope, secret: '', previous: [], configurationError: message };
+    }
   }
 
   #prune(now: number): void {

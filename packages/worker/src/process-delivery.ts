@@ -88,21 +88,23 @@ export function createProcessor(deps: ProcessorDeps) {
     attemptNumber: number,
     signal: AbortSignal | undefined,
   ): Promise<{ result: HttpAttemptResult; verdict: AttemptVerdict }> {
+    // Nothing is sent when this process cannot sign (a key is missing) or the URL is refused.
     const refusal = refusals.refusal(endpoint.url);
+    const unsent =
+      endpoint.configurationError !== null
+        ? { kind: 'configuration' as const, message: endpoint.configurationError }
+        : refusal === undefined
+          ? undefined
+          : { kind: 'refused_url' as const, message: refusal };
     const result: HttpAttemptResult =
-      refusal === undefined
+      unsent === undefined
         ? await deps.sender.send({
             url: endpoint.url,
             body: data.body,
             headers: deliveryHeaders(data, attemptNumber, endpoint.secrets),
             ...(signal === undefined ? {} : { signal }),
           })
-        : {
-            startedAt: new Date(),
-            durationMs: 0,
-            truncated: false,
-            error: { kind: 'refused_url', message: refusal },
-          };
+        : { startedAt: new Date(), durationMs: 0, truncated: false, error: unsent };
     return { result, verdict: classifyAttempt(result) };
   }
 
@@ -222,8 +224,10 @@ export function createProcessor(deps: ProcessorDeps) {
       status: nextStatus,
       nextAttemptAt: delayMs === undefined ? null : new Date(Date.now() + delayMs),
     });
-    // Our own shutdown and our own URL policy say nothing about the endpoint's health.
-    if (!aborted && verdict.errorKind !== 'refused_url') {
+    // Our own shutdown, URL policy and configuration say nothing about the endpoint's health.
+    const ours =
+      aborted || verdict.errorKind === 'refused_url' || verdict.errorKind === 'configuration';
+    if (!ours) {
       await deps.breaker
         .record(endpoint.id, decision, verdict.outcome === 'succeeded')
         .catch((error: unknown) => {
@@ -235,13 +239,15 @@ export function createProcessor(deps: ProcessorDeps) {
       await deps.onEndpointChanged(data.endpointId);
       log.warn('endpoint disabled');
     }
-    log.info(
+    // A missing key is the operator's to fix: said at error level, naming the key id only.
+    log[verdict.errorKind === 'configuration' ? 'error' : 'info'](
       {
         attempt: attemptNumber,
         statusCode: result.statusCode,
         outcome: verdict.outcome,
         next: nextStatus,
         ms: result.durationMs,
+        ...(verdict.errorKind === null ? {} : { errorKind: verdict.errorKind }),
       },
       verdict.errorMessage ?? 'delivered',
     );

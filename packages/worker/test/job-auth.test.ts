@@ -1,5 +1,4 @@
 import { randomBytes } from 'node:crypto';
-import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { createProducer, type Producer } from '@letta-webhooks/producer';
 import {
@@ -12,8 +11,8 @@ import {
   type DeliveryJobData,
 } from '@letta-webhooks/shared';
 import { Queue, type Job } from 'bullmq';
-import { pino } from 'pino';
 import { createTestContext, waitFor, type TestContext } from '../../../test/support/harness.js';
+import { capturingLogger } from '../../../test/support/log-capture.js';
 import { startReceiver, type Receiver } from '../../../test/support/receiver.js';
 import { createWorker, type WebhookWorker } from '../src/index.js';
 
@@ -22,7 +21,7 @@ let producer: Producer;
 let receiver: Receiver;
 let queue: Queue;
 let worker: WebhookWorker | undefined;
-const logs: string[] = [];
+let logs: string[] = [];
 
 beforeAll(async () => {
   ctx = await createTestContext();
@@ -43,16 +42,9 @@ afterAll(async () => {
 });
 
 function startWorker(): WebhookWorker {
-  const logger = pino(
-    { level: 'info' },
-    new Writable({
-      write(chunk: Buffer, _encoding, done) {
-        logs.push(...chunk.toString().trim().split('\n'));
-        done();
-      },
-    }),
-  );
-  worker = createWorker({ settings: ctx.settings, logger });
+  const captured = capturingLogger();
+  logs = captured.lines;
+  worker = createWorker({ settings: ctx.settings, logger: captured.logger });
   return worker;
 }
 

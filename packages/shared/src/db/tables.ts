@@ -21,7 +21,9 @@ export type AttemptErrorKind =
   | 'refused_url'
   | 'response_read'
   /** The job's envelope does not match its endpoint (organization, agent, subscription). */
-  | 'rejected_job';
+  | 'rejected_job'
+  /** This process cannot deliver as configured (a secret sealed with a key it lacks). */
+  | 'configuration';
 
 /** `webhook_endpoints`: one URL registered by an organization. */
 export interface EndpointsTable {
