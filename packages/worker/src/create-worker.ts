@@ -248,7 +248,8 @@ export function createWorker(options: WorkerOptions = {}): WebhookWorker {
         if (!(await settlesWithin(graceful, settings.shutdownTimeoutMs))) {
           logger.warn('shutdown deadline reached; aborting in-flight deliveries');
           worker.cancelAllJobs('shutdown');
-          if (!(await settlesWithin(graceful, ABORT_GRACE_MS))) await worker.close(true);
+          if (!(await settlesWithin(graceful, ABORT_GRACE_MS)))
+            await settlesWithin(worker.close(true), CLOSE_STEP_MS);
         }
         // Every remaining step is bounded: a connection left broken by an outage
         // must not keep a stopping worker alive.

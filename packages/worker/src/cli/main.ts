@@ -14,27 +14,34 @@ import { deleteOldDeliveries } from '../retention.js';
 import { EXIT_CODES, exitCodeFor } from './exit-codes.js';
 import { addApiCommands } from './api-commands.js';
 import { addOperatorCommands, type Output } from './operator-commands.js';
-import { runUntilSignal } from './run-until-signal.js';
+import { SHUTDOWN_MARGIN_MS, runUntilSignal } from './run-until-signal.js';
 
 async function runWorker(): Promise<void> {
   const settings = loadSettings();
-  // Refused before any queue exists, so the refusal is the one line printed.
-  await verifyEvictionPolicy(settings);
   const logger = createLogger(settings.logLevel);
-  const running = createWorker({ settings, logger });
-  try {
-    await running.adminPort();
-    await running.started();
-  } catch (error) {
-    await running.close();
-    throw error;
-  }
-  logger.info({ queue: settings.queueName, concurrency: settings.concurrency }, 'worker started');
   await runUntilSignal({
     logger,
+    async start() {
+      // Refused before any queue exists, so the refusal is the one line printed.
+      await verifyEvictionPolicy(settings);
+      const running = createWorker({ settings, logger });
+      try {
+        await running.adminPort();
+        await running.started();
+      } catch (error) {
+        await running.close();
+        throw error;
+      }
+      logger.info(
+        { queue: settings.queueName, concurrency: settings.concurrency },
+        'worker started',
+      );
+      return running;
+    },
     stopping: 'stopping: finishing in-flight deliveries',
     stopped: 'worker stopped',
-    close: () => running.close(),
+    close: (running) => running.close(),
+    deadlineMs: settings.shutdownTimeoutMs + SHUTDOWN_MARGIN_MS,
   });
 }
 
