@@ -35,26 +35,12 @@ import { InFlightLimiter } from './isolation/in-flight-limiter.js';
 import { createLogger } from './logger.js';
 import { createProcessor, type ProcessResult } from './process-delivery.js';
 import { RetryableDeliveryError } from './retryable-delivery-error.js';
+import { settlesWithin } from './settles-within.js';
 
 // Time aborted deliveries get to record their attempt and requeue their job.
 const ABORT_GRACE_MS = 2_000;
 // Longest wait for each later shutdown step (relay, queues, pool).
 const CLOSE_STEP_MS = 5_000;
-
-/** True when `promise` settles within `ms`; the timer never outlives the race. */
-async function settlesWithin(promise: Promise<unknown>, ms: number): Promise<boolean> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<false>((resolve) => {
-    timer = setTimeout(() => {
-      resolve(false);
-    }, ms);
-  });
-  try {
-    return await Promise.race([promise.then(() => true), timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
 
 /** Options of {@link createWorker}. */
 export interface WorkerOptions {
