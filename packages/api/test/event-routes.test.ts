@@ -252,6 +252,67 @@ describe('event replay', () => {
   });
 });
 
+describe('event ids', () => {
+  it('are unique per organization: two organizations use one id, each its own event; a repeat delivers nothing twice', async () => {
+    const run = EXAMPLE_EVENT_DATA['agent.run.completed'];
+    const shared = 'evt_used-by-two-organizations';
+    const organizations = ['a', 'b'] as const;
+    const keys = { a: await f.keyFor('org-ids-a'), b: await f.keyFor('org-ids-b') };
+    const endpoints: Record<string, string> = {};
+    const published: Record<string, { event_id: string; deliveries: unknown[] }> = {};
+    for (const org of organizations) {
+      const created = await f.call('POST', '/v1/endpoints', {
+        key: keys[org],
+        json: { url: receiver.url(`/ids-${org}`), event_types: ['agent.run.completed'] },
+      });
+      endpoints[org] = created.body.id as string;
+    }
+    const event = (org: string) => ({
+      agent_id: 'agent-ids',
+      event_type: 'agent.run.completed',
+      event_id: shared,
+      data: { ...run, metadata: { organization: org } },
+    });
+    for (const org of organizations) {
+      const answer = await f.call('POST', '/v1/events', { key: keys[org], json: event(org) });
+      expect(answer.status).toBe(202);
+      expect(answer.body).toEqual({
+        event_id: shared,
+        deliveries: [{ delivery_id: expect.stringMatching(/^dlv_/), endpoint_id: endpoints[org] }],
+      });
+      published[org] = answer.body;
+    }
+    // The same event again answers the same and creates nothing.
+    const again = await f.call('POST', '/v1/events', { key: keys.a, json: event('a') });
+    expect({ status: again.status, body: again.body }).toEqual({ status: 202, body: published.a });
+
+    for (const org of organizations) {
+      const [delivery] = published[org]?.deliveries as { delivery_id: string }[];
+      expect(await settled(delivery?.delivery_id ?? '', keys[org])).toMatchObject({
+        status: 'succeeded',
+      });
+      const listed = await f.call('GET', `/v1/deliveries?endpoint_id=${endpoints[org]}`, {
+        key: keys[org],
+      });
+      expect(listed.body.data).toHaveLength(1);
+      const received = receiver.requestsTo(`/ids-${org}`);
+      expect(received).toHaveLength(1);
+      expect(JSON.parse(received[0]?.body.toString() ?? '{}')).toMatchObject({
+        event_id: shared,
+        organization_id: `org-ids-${org}`,
+        data: { metadata: { organization: org } },
+      });
+    }
+    // An admin replays one organization's event by naming it.
+    const replayed = await f.call('POST', `/v1/events/${shared}/replay`, {
+      key: f.adminKey,
+      json: { organization_id: 'org-ids-b' },
+    });
+    expect(replayed.status).toBe(202);
+    expect(replayed.body.deliveries).toEqual(published.b?.deliveries);
+  });
+});
+
 describe('event catalogue', () => {
   it('GET /v1/event-types lists every type with a JSON Schema of its data and a valid example', async () => {
     const answer = await f.call('GET', '/v1/event-types', { key });
