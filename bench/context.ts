@@ -108,6 +108,9 @@ function benchExtra(): Record<string, string> {
   return extra;
 }
 
+// BENCH_NODE_FLAGS='--flag --flag' adds Node flags to the delivery workers for experiments.
+const nodeFlags = (process.env.BENCH_NODE_FLAGS ?? '').split(' ').filter(Boolean);
+
 async function startRedis(): Promise<{ server: ChildProcess; url: string }> {
   for (let attempt = 0; ; attempt++) {
     const port = 30_000 + Math.floor(Math.random() * 20_000);
@@ -241,9 +244,12 @@ export async function openContext(options: BenchOptions): Promise<BenchContext> 
     async publish(deliveries, target) {
       const { agentId, urls } = endpoints[target];
       const events = Math.ceil(deliveries / urls.length);
-      for (let i = 0; i < events; i += 500) {
+      // About 2,000 jobs per call: a fan-out batch of 500 events would be one
+      // 50,000-job addBulk, past the producer's deadline for a Redis answer.
+      const perCall = Math.max(1, Math.floor(2_000 / urls.length));
+      for (let i = 0; i < events; i += perCall) {
         await producer.publishEvents(
-          Array.from({ length: Math.min(500, events - i) }, () => event(agentId)),
+          Array.from({ length: Math.min(perCall, events - i) }, () => event(agentId)),
         );
       }
     },
@@ -253,11 +259,16 @@ export async function openContext(options: BenchOptions): Promise<BenchContext> 
           startChild(
             'child-process.mjs',
             { ...env, ...extra, BENCH_MODE: mode },
-            options.profile && mode === 'deliver'
+            mode === 'deliver'
               ? [
-                  '--cpu-prof',
-                  `--cpu-prof-dir=${new URL('profiles', import.meta.url).pathname}`,
-                  `--cpu-prof-name=worker-${++profiles}.cpuprofile`,
+                  ...nodeFlags,
+                  ...(options.profile
+                    ? [
+                        '--cpu-prof',
+                        `--cpu-prof-dir=${new URL('profiles', import.meta.url).pathname}`,
+                        `--cpu-prof-name=worker-${++profiles}.cpuprofile`,
+                      ]
+                    : []),
                 ]
               : [],
           ),

@@ -54,8 +54,8 @@ export type {
   SettingsEnv,
 } from './settings.js';
 
-export { createDb } from './db/create-db.js';
-export type { CreateDbOptions } from './db/create-db.js';
+export { createDb, createPool } from './db/create-db.js';
+export type { CreateDbOptions, PgPool } from './db/create-db.js';
 export type * from './db/tables.js';
 export {
   attemptOutcomeSchema,

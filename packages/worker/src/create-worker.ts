@@ -2,6 +2,7 @@ import {
   AddressGuard,
   BACKOFF_TYPE,
   createDb,
+  createPool,
   EndpointChangeBus,
   JobAuthenticator,
   SecretCipher,
@@ -88,11 +89,12 @@ export function createWorker(options: WorkerOptions = {}): WebhookWorker {
   const settings = options.settings ?? loadSettings();
   requireEncryptionAtRest(settings);
   const logger = options.logger ?? createLogger(settings.logLevel);
-  const db = createDb({
+  const pool = createPool({
     connectionString: settings.databaseUrl,
     poolSize: settings.databasePoolSize,
     applicationName: 'letta-webhooks-worker',
   });
+  const db = createDb({ pool });
   const redis = createRedis(settings, 'worker');
   const guard = AddressGuard.fromSettings(settings);
   const sender = new WebhookSender({
@@ -126,7 +128,7 @@ export function createWorker(options: WorkerOptions = {}): WebhookWorker {
     metrics,
     breaker: new CircuitBreaker(redis, { ...settings.breaker, prefix: settings.queuePrefix }),
     limiter: new InFlightLimiter(settings.endpointMaxInFlight),
-    recorder: new DeliveryRecorder(db, settings.disableAfterFailingMs, (size, ms) => {
+    recorder: new DeliveryRecorder(db, pool, settings.disableAfterFailingMs, (size, ms) => {
       metrics.recorderBatch(size, ms);
     }),
     onEndpointChanged: (endpointId) => changes.announce(endpointId),

@@ -4,7 +4,10 @@ import type { Database } from './tables.js';
 
 // bigserial ids come back as strings (no precision loss); int8 counts too.
 
-/** Options for {@link createDb}. */
+/** A pg pool, as {@link createPool} makes it. */
+export type PgPool = pg.Pool;
+
+/** Options for {@link createDb} and {@link createPool}. */
 export interface CreateDbOptions {
   readonly connectionString: string;
   /** Pool size. Default 10. */
@@ -14,10 +17,12 @@ export interface CreateDbOptions {
 }
 
 /**
- * A Kysely instance over its own pg pool. The caller owns it and closes it
- * with `db.destroy()`.
+ * A pg pool that never crashes the process on a dropped connection. Give it
+ * to {@link createDb} when some statements go to pg directly (named prepared
+ * statements, which Kysely does not send); closing the Kysely instance
+ * closes the pool.
  */
-export function createDb(options: CreateDbOptions): Kysely<Database> {
+export function createPool(options: CreateDbOptions): pg.Pool {
   const pool = new pg.Pool({
     connectionString: options.connectionString,
     max: options.poolSize ?? 10,
@@ -33,5 +38,14 @@ export function createDb(options: CreateDbOptions): Kysely<Database> {
   pool.on('connect', (client) => {
     client.on('error', () => undefined);
   });
+  return pool;
+}
+
+/**
+ * A Kysely instance over its own pg pool (or `pool`, from
+ * {@link createPool}). The caller owns it and closes it with `db.destroy()`.
+ */
+export function createDb(options: CreateDbOptions | { readonly pool: pg.Pool }): Kysely<Database> {
+  const pool = 'pool' in options ? options.pool : createPool(options);
   return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
 }

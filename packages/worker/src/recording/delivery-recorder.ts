@@ -1,16 +1,17 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
   Coalescer,
-  type BatchObserver,
-  type AttemptErrorKind,
   type AttemptTrigger,
+  type BatchObserver,
   type Database,
   type DeliveryJobData,
   type DeliveryStatus,
+  type PgPool,
 } from '@letta-webhooks/shared';
 import { sql, type Kysely } from 'kysely';
 import type { AttemptVerdict } from '../classify-attempt.js';
 import type { HttpAttemptResult } from '../http/attempt-result.js';
+import { RECORD_ATTEMPTS, recordAttemptsValues } from './record-attempts-statement.js';
 
 /** One attempt and the delivery state it leads to. */
 export interface AttemptRecord {
@@ -40,30 +41,48 @@ export interface RecordOutcome {
 // be recorded, so writes are retried for about ten seconds before giving up.
 const RETRY_DELAYS_MS = [100, 300, 1_000, 2_000, 3_000, 4_000];
 
+// Reads every state a batch asks for; one text for any batch size (prepared once per connection).
+const READ_STATES = {
+  name: 'lw_read_delivery_states_v1',
+  text: 'SELECT id, status, attempt_count FROM webhook_deliveries WHERE id = ANY($1::text[])',
+} as const;
+
 /**
  * Reads and writes delivery state in Postgres. Reads are coalesced into one
  * query per batch. Attempts are recorded by group commit: every attempt that
  * finished while the previous commit ran is written by one set-based
  * statement — one round trip, one transaction, one WAL flush — and each
- * attempt's promise resolves only after that commit.
+ * attempt's promise resolves only after that commit. Both hot statements are
+ * named prepared statements sent through pg directly (Kysely sends none).
  */
 export class DeliveryRecorder {
   readonly #db: Kysely<Database>;
+  readonly #pool: PgPool;
   readonly #disableAfterFailingMs: number;
   readonly #states: Coalescer<string, DeliveryState | undefined>;
   readonly #attempts: Coalescer<AttemptRecord, RecordOutcome>;
 
-  /** `disableAfterFailingMs`: an endpoint failing for this long is disabled (0: never). */
-  constructor(db: Kysely<Database>, disableAfterFailingMs: number, observe?: BatchObserver) {
+  /**
+   * `db` and `pool` reach the same database (`db` over `pool`, see
+   * `createDb`). `disableAfterFailingMs`: an endpoint failing for this long
+   * is disabled (0: never).
+   */
+  constructor(
+    db: Kysely<Database>,
+    pool: PgPool,
+    disableAfterFailingMs: number,
+    observe?: BatchObserver,
+  ) {
     this.#db = db;
+    this.#pool = pool;
     this.#disableAfterFailingMs = disableAfterFailingMs;
     this.#states = new Coalescer(
       async (ids) => {
-        const rows = await db
-          .selectFrom('webhook_deliveries')
-          .select(['id', 'status', 'attempt_count'])
-          .where('id', 'in', [...new Set(ids)])
-          .execute();
+        const { rows } = await pool.query<{
+          id: string;
+          status: DeliveryStatus;
+          attempt_count: number;
+        }>({ ...READ_STATES, values: [[...new Set(ids)]] });
         const byId = new Map(
           rows.map((row) => [row.id, { status: row.status, attemptCount: row.attempt_count }]),
         );
@@ -142,99 +161,12 @@ export class DeliveryRecorder {
 
   /** Writes distinct deliveries' attempts; returns the endpoints this disabled. */
   async #write(records: readonly AttemptRecord[]): Promise<Set<string>> {
-    const column = <T>(pick: (record: AttemptRecord) => T): T[] => records.map(pick);
-    const windowMs = this.#disableAfterFailingMs;
-    const { rows } = await sql<{ id: string }>`
-      WITH input AS (
-        SELECT * FROM unnest(
-          ${column((r) => r.job.deliveryId)}::text[], ${column((r) => r.job.eventId)}::text[],
-          ${column((r) => r.job.endpointId)}::text[], ${column((r) => r.job.eventType)}::text[],
-          ${column((r) => r.job.organizationId)}::text[], ${column((r) => r.job.agentId)}::text[],
-          ${column((r) => (r.attemptNumber === 1 ? r.job.body : null))}::text[],
-          ${column((r) => r.job.occurredAt)}::timestamptz[], ${column((r) => r.status)}::text[],
-          ${column((r) => r.result.statusCode ?? null)}::int[], ${column((r) => r.verdict.errorMessage)}::text[],
-          ${column((r) => r.trigger)}::text[], ${column((r) => r.nextAttemptAt?.toISOString() ?? null)}::timestamptz[],
-          ${column((r) => r.attemptNumber)}::int[], ${column((r) => r.verdict.outcome)}::text[],
-          ${column((r) => (r.verdict.errorKind === 'aborted' ? 'connection' : r.verdict.errorKind) satisfies AttemptErrorKind | null)}::text[],
-          ${column((r) => r.verdict.errorMessage ?? r.result.error?.message ?? null)}::text[],
-          ${column((r) => r.result.excerpt ?? null)}::text[], ${column((r) => r.result.truncated)}::boolean[],
-          ${column((r) => r.result.startedAt.toISOString())}::timestamptz[], ${column((r) => r.result.durationMs)}::int[],
-          ${column(healthOf)}::text[], ${column((r) => r.verdict.endpointGone)}::boolean[]
-        ) AS t(delivery_id, event_id, endpoint_id, event_type, organization_id, agent_id, body, occurred_at,
-               status, status_code, last_error, trigger, next_attempt_at, attempt_number, outcome, error_kind,
-               error_message, excerpt, truncated, started_at, duration_ms, health, gone)
-      ), event AS (
-        -- The body travels only with first attempts; later ones find the event stored.
-        INSERT INTO webhook_events (id, event_type, organization_id, agent_id, body, occurred_at)
-        SELECT DISTINCT ON (event_id) event_id, event_type, organization_id, agent_id, body, occurred_at
-        FROM input WHERE body IS NOT NULL
-        ON CONFLICT (organization_id, id) DO NOTHING
-      ), delivery AS (
-        INSERT INTO webhook_deliveries (id, event_id, endpoint_id, event_type, organization_id, agent_id, status,
-          attempt_count, last_status_code, last_error, last_trigger, next_attempt_at, completed_at, enqueued_at)
-        SELECT delivery_id, event_id, endpoint_id, event_type, organization_id, agent_id, status, attempt_number, status_code,
-          last_error, trigger, next_attempt_at, CASE WHEN status = 'pending' THEN NULL ELSE now() END, now()
-        FROM input
-        ON CONFLICT (id) DO UPDATE SET
-          -- A late duplicate attempt must not undo a success.
-          status = CASE WHEN webhook_deliveries.status = 'succeeded' AND excluded.last_trigger = 'scheduled'
-            THEN webhook_deliveries.status ELSE excluded.status END,
-          -- The attempt's own number, not +1: a retried write of the same attempt changes nothing.
-          attempt_count = greatest(webhook_deliveries.attempt_count, excluded.attempt_count),
-          last_status_code = excluded.last_status_code,
-          last_error = excluded.last_error,
-          last_trigger = excluded.last_trigger,
-          next_attempt_at = excluded.next_attempt_at,
-          completed_at = CASE WHEN excluded.status = 'pending' THEN NULL
-            ELSE coalesce(webhook_deliveries.completed_at, now()) END,
-          updated_at = now()
-        RETURNING id
-      ), attempt AS (
-        INSERT INTO webhook_attempts (delivery_id, attempt_number, trigger, outcome, status_code, error_kind,
-          error_message, response_excerpt, response_truncated, started_at, duration_ms)
-        SELECT i.delivery_id, i.attempt_number, i.trigger, i.outcome, i.status_code, i.error_kind, i.error_message,
-          i.excerpt, i.truncated, i.started_at, i.duration_ms
-        FROM input i JOIN delivery d ON d.id = i.delivery_id
-        ON CONFLICT (delivery_id, attempt_number, started_at) DO NOTHING
-      ), outcome AS (
-        -- Per endpoint: a success resets its failure record; failures extend it.
-        SELECT endpoint_id, bool_or(health = 'success') AS succeeded,
-          count(*) FILTER (WHERE health = 'failure')::int AS failures, bool_or(gone) AS gone
-        FROM input WHERE health <> 'none' GROUP BY endpoint_id
-      ), health AS (
-        UPDATE webhook_endpoints e SET
-          last_success_at = CASE WHEN o.succeeded THEN now() ELSE e.last_success_at END,
-          last_failure_at = CASE WHEN o.failures > 0 THEN now() ELSE e.last_failure_at END,
-          failing_since = CASE WHEN o.succeeded THEN NULL ELSE coalesce(e.failing_since, now()) END,
-          consecutive_failures = CASE WHEN o.succeeded THEN 0 ELSE e.consecutive_failures + o.failures END,
-          enabled = e.enabled AND NOT o.disable,
-          disabled_reason = CASE WHEN NOT o.disable THEN e.disabled_reason
-            WHEN o.gone THEN 'receiver answered 410 Gone'
-            ELSE 'failing since ' || to_char(e.failing_since AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"')
-              || ' with no success' END,
-          disabled_at = CASE WHEN o.disable THEN now() ELSE e.disabled_at END,
-          updated_at = CASE WHEN o.disable THEN now() ELSE e.updated_at END
-        FROM (
-          SELECT o.*, coalesce(cur.enabled AND NOT o.succeeded AND (o.gone OR (${windowMs}::bigint > 0
-            AND cur.failing_since < now() - ${windowMs}::bigint * interval '1 millisecond')), false) AS disable
-          FROM outcome o JOIN webhook_endpoints cur ON cur.id = o.endpoint_id
-        ) o
-        WHERE e.id = o.endpoint_id
-          -- Skip the write when little would change: keeps a busy endpoint's row cool.
-          AND (o.failures > 0 OR e.consecutive_failures > 0 OR e.last_success_at IS NULL
-            OR e.last_success_at < now() - interval '10 seconds')
-        RETURNING e.id, o.disable
-      )
-      SELECT id FROM health WHERE disable
-    `.execute(this.#db);
+    const { rows } = await this.#pool.query<{ id: string }>({
+      ...RECORD_ATTEMPTS,
+      values: recordAttemptsValues(records, this.#disableAfterFailingMs),
+    });
     return new Set(rows.map((row) => row.id));
   }
-}
-
-// An attempt cut short by our own shutdown says nothing about the endpoint.
-function healthOf(record: AttemptRecord): 'none' | 'success' | 'failure' {
-  if (record.verdict.errorKind === 'aborted') return 'none';
-  return record.verdict.outcome === 'succeeded' ? 'success' : 'failure';
 }
 
 function insertEvent(job: DeliveryJobData) {
