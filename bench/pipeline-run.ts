@@ -3,6 +3,7 @@
 // time N units of work and read every process's CPU before and after. The
 // end is known without polling a database: the receiver says when it
 // answered N requests, and workers say (over IPC) when N jobs completed.
+import { setTimeout as sleep } from 'node:timers/promises';
 import { sql } from 'kysely';
 import type { Child } from './children.js';
 import type { BenchContext, ChildMode, Target } from './context.js';
@@ -14,6 +15,19 @@ export interface PipelineResult {
   readonly perSecond: number;
   /** CPU µs per unit, per process group. */
   readonly cpuMicrosPerUnit: Record<string, number>;
+  /** Transactions committed in the bench's database per unit (every client's). */
+  readonly transactionsPerUnit?: number;
+}
+
+// Committed transactions in the bench's database so far. Backends report
+// their counts at most once a second, so the reading after a run waits that out.
+async function committed(ctx: BenchContext, settle: boolean): Promise<number> {
+  if (settle) await sleep(1_100);
+  await sql`SELECT pg_stat_clear_snapshot()`.execute(ctx.db);
+  const { rows } = await sql<{ n: string }>`
+    SELECT xact_commit AS n FROM pg_stat_database WHERE datname = current_database()
+  `.execute(ctx.db);
+  return Number(rows[0]?.n ?? 0);
 }
 
 /** A run of queue-driven processes (`deliver`, `bare` or `noop`). */
@@ -76,6 +90,7 @@ export async function queueRun(ctx: BenchContext, run: QueueRun): Promise<Pipeli
     await ctx.receiver.ask({ type: 'reset' });
 
     const units = await enqueue(ctx, run, run.deliveries);
+    const transactions = await committed(ctx, true);
     const meter = await ctx.meter(children);
     const started = performance.now();
     await ctx.queue.resume();
@@ -84,8 +99,14 @@ export async function queueRun(ctx: BenchContext, run: QueueRun): Promise<Pipeli
     // Rate is to the last request answered; CPU includes recording the last attempts.
     await ctx.completed(children, warm + units);
     const used = await meter.stop();
+    const transactionsPerUnit = ((await committed(ctx, true)) - transactions) / units;
     await verify(ctx, run, warm + units);
-    return { units, perSecond: units / seconds, cpuMicrosPerUnit: perUnit(used, units) };
+    return {
+      units,
+      perSecond: units / seconds,
+      cpuMicrosPerUnit: perUnit(used, units),
+      transactionsPerUnit,
+    };
   } finally {
     await Promise.all(children.map((child) => child.stop()));
   }

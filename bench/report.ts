@@ -21,6 +21,8 @@ export interface RunRow {
   readonly vsBare?: number;
   /** CPU µs per unit, per process group (`worker`, `postgres (worker)`, `redis`, …). */
   readonly cpuMicrosPerUnit: Readonly<Record<string, number>>;
+  /** Transactions committed in the bench's database per unit, when counted. */
+  readonly transactionsPerUnit?: number;
 }
 
 /** A target and whether this run met it. */
@@ -108,15 +110,17 @@ export class Report {
       '',
       'Runs: rate, ratios to the ceilings at the same in-flight count, CPU µs per unit by process (from /proc)',
       '',
-      `| run | in flight | units | per s | ÷ axios | ÷ bare | ${groups.join(' | ')} | total |`,
-      `|---|---|---|---|---|---|${groups.map(() => '---|').join('')}---|`,
+      `| run | in flight | units | per s | ÷ axios | ÷ bare | ${groups.join(' | ')} | total | pg xacts/unit |`,
+      `|---|---|---|---|---|---|${groups.map(() => '---|').join('')}---|---|`,
       ...this.runs.map((row) => {
         const cpu = groups.map((g) => {
           const value = row.cpuMicrosPerUnit[g];
           return value === undefined ? '' : String(Math.round(value));
         });
         const total = Object.values(row.cpuMicrosPerUnit).reduce((a, b) => a + b, 0);
-        return `| ${row.run} | ${row.inFlight} | ${row.units} | ${Math.round(row.perSecond)} | ${ratio(row.vsAxios)} | ${ratio(row.vsBare)} | ${cpu.join(' | ')} | ${Math.round(total)} |`;
+        const xacts =
+          row.transactionsPerUnit === undefined ? '' : String(round(row.transactionsPerUnit, 3));
+        return `| ${row.run} | ${row.inFlight} | ${row.units} | ${Math.round(row.perSecond)} | ${ratio(row.vsAxios)} | ${ratio(row.vsBare)} | ${cpu.join(' | ')} | ${Math.round(total)} | ${xacts} |`;
       }),
       '',
       '| raw figure | value |',

@@ -1,3 +1,5 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+
 /** Observes each batch run (metrics). */
 export type BatchObserver = (size: number, durationMs: number) => void;
 
@@ -5,6 +7,12 @@ export type BatchObserver = (size: number, durationMs: number) => void;
 export interface CoalescerOptions {
   /** Most items in one batch. Default 64. */
   readonly maxBatch?: number;
+  /**
+   * Under load — the batch just run held at least `items` — wait `ms` before
+   * the next, so it gathers more: fewer, larger statements per delivery for
+   * a few milliseconds of latency. When idle, nothing waits. Default: never.
+   */
+  readonly linger?: { readonly items: number; readonly ms: number };
   readonly observe?: BatchObserver;
 }
 
@@ -25,6 +33,7 @@ export class Coalescer<I, O> {
   readonly #run: (items: readonly I[]) => Promise<readonly O[]>;
   readonly #maxBatch: number;
   readonly #observe: BatchObserver | undefined;
+  readonly #linger: CoalescerOptions['linger'];
   #pending: Pending<I, O>[] = [];
   #running = false;
 
@@ -33,6 +42,7 @@ export class Coalescer<I, O> {
     this.#run = run;
     this.#maxBatch = options.maxBatch ?? 64;
     this.#observe = options.observe;
+    this.#linger = options.linger;
   }
 
   /** Runs `item` in the next batch. */
@@ -59,6 +69,8 @@ export class Coalescer<I, O> {
       } catch (error) {
         for (const entry of batch) entry.reject(error);
       }
+      if (this.#linger !== undefined && batch.length >= this.#linger.items)
+        await sleep(this.#linger.ms);
     }
     this.#running = false;
   }

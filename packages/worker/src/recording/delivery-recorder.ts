@@ -41,6 +41,13 @@ export interface RecordOutcome {
 // be recorded, so writes are retried for about ten seconds before giving up.
 const RETRY_DELAYS_MS = [100, 300, 1_000, 2_000, 3_000, 4_000];
 
+// A recording statement costs ~600 µs of Postgres CPU however small, plus
+// ~80 µs per attempt: under load (a group commit of 8 or more), waiting 5 ms
+// before the next one makes it larger. Measured (docs/performance.md): 0.115
+// → 0.09 transactions per delivery and ~15 % less Postgres CPU at c=100; the
+// request has already been answered, so receivers see no extra latency.
+const GROUP_COMMIT_LINGER = { items: 8, ms: 5 } as const;
+
 // Reads every state a batch asks for; one text for any batch size (prepared once per connection).
 const READ_STATES = {
   name: 'lw_read_delivery_states_v1',
@@ -90,10 +97,11 @@ export class DeliveryRecorder {
       },
       { maxBatch: 256 },
     );
-    this.#attempts = new Coalescer(
-      (records) => this.#writeAll(records),
-      observe ? { observe } : {},
-    );
+    this.#attempts = new Coalescer((records) => this.#writeAll(records), {
+      maxBatch: 512,
+      linger: GROUP_COMMIT_LINGER,
+      ...(observe ? { observe } : {}),
+    });
   }
 
   /** The delivery's state, or undefined when it has no row yet (never attempted). */
