@@ -12,6 +12,7 @@ import { retryDelay } from './backoff.js';
 import { classifyAttempt, type AttemptVerdict } from './classify-attempt.js';
 import { deliveryHeaders } from './delivery-headers.js';
 import type { DeliveryRecorder } from './recording/delivery-recorder.js';
+import { knownState } from './recording/known-state.js';
 import type { DeliveryTarget, EndpointCache } from './endpoint-cache.js';
 import type { HttpAttemptResult } from './http/attempt-result.js';
 import { UrlRefusalMemo } from './http/url-refusal-memo.js';
@@ -137,7 +138,9 @@ export function createProcessor(deps: ProcessorDeps) {
       return 'dropped';
     }
     const trigger = data.trigger;
-    const state = await deps.recorder.state(data.deliveryId);
+    const state =
+      knownState({ data, attemptsMade: job.attemptsMade, attemptsStarted: job.attemptsStarted }) ??
+      (await deps.recorder.state(data.deliveryId));
     const mismatch = envelopeMismatch(data, endpoint);
     if (mismatch !== undefined) {
       // Authenticated, so its ids can be trusted to record the refusal.
@@ -145,6 +148,7 @@ export function createProcessor(deps: ProcessorDeps) {
       const message = `job refused: ${mismatch}`;
       await deps.recorder.recordAttempt({
         job: data,
+        stored: state !== undefined,
         attemptNumber: (state?.attemptCount ?? 0) + 1,
         trigger,
         result: {
@@ -217,6 +221,7 @@ export function createProcessor(deps: ProcessorDeps) {
 
     const recorded = await deps.recorder.recordAttempt({
       job: data,
+      stored: state !== undefined,
       attemptNumber,
       trigger,
       result,

@@ -79,7 +79,10 @@ export class DurablePublisher {
     const fresh: QueuedJob[] = [];
     const again: QueuedJob[] = [];
     committed.forEach(({ outcome, enqueue }, index) => {
-      if (outcome.kind === 'created' && enqueue) fresh.push(...(items[index]?.jobs ?? []));
+      // Just committed pending with no attempt: the worker need not read that state back.
+      if (outcome.kind === 'created' && enqueue)
+        for (const job of items[index]?.jobs ?? [])
+          fresh.push({ ...job, data: { ...job.data, stored: true } });
       if (outcome.kind === 'repeated') {
         for (const row of outcome.unattempted)
           again.push({

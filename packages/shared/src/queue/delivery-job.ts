@@ -24,6 +24,13 @@ export const deliveryJobSchema = z.object({
    */
   trigger: attemptTriggerSchema.default('scheduled'),
   /**
+   * Set only by the durable publish that committed this delivery's row
+   * (`pending`, no attempt) just before making this job: the job's first run
+   * knows the delivery's state without reading it (attempt 1, rows stored).
+   * Retries, re-runs and every other job read the state from Postgres.
+   */
+  stored: z.literal(true).optional(),
+  /**
    * MAC over every field above, added by `JobAuthenticator.sign` as the job
    * is enqueued; the worker refuses a job without a valid one.
    */

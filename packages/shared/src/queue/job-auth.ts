@@ -87,6 +87,9 @@ function mac(key: Buffer, data: DeliveryJobData): Buffer {
     data.occurredAt,
     data.trigger ?? 'scheduled',
     data.body,
+    // Only when set, so the tags of jobs without it are unchanged: a copied
+    // job must not gain the mark that lets a worker skip its state read.
+    ...(data.stored === true ? ['stored'] : []),
   ];
   for (const field of fields) {
     hmac.update(`${Buffer.byteLength(field)}:`);

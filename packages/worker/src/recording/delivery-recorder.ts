@@ -16,6 +16,8 @@ import { RECORD_ATTEMPTS, recordAttemptsValues } from './record-attempts-stateme
 /** One attempt and the delivery state it leads to. */
 export interface AttemptRecord {
   readonly job: DeliveryJobData;
+  /** The delivery's rows exist already (its state was read or known): the event body need not travel. */
+  readonly stored: boolean;
   readonly attemptNumber: number;
   readonly trigger: AttemptTrigger;
   readonly result: HttpAttemptResult;

@@ -26,7 +26,7 @@ export const RECORD_ATTEMPTS = {
              status, status_code, last_error, trigger, next_attempt_at, attempt_number, outcome, error_kind,
              error_message, excerpt, truncated, started_at, duration_ms, health, gone)
     ), event AS (
-      -- The body travels only with first attempts; later ones find the event stored.
+      -- The body travels only when the delivery's rows may not exist yet (fast publish mode).
       INSERT INTO webhook_events (id, event_type, organization_id, agent_id, body, occurred_at)
       SELECT DISTINCT ON (event_id) event_id, event_type, organization_id, agent_id, body, occurred_at
       FROM input WHERE body IS NOT NULL
@@ -109,7 +109,7 @@ export function recordAttemptsValues(
     column((r) => r.job.eventType),
     column((r) => r.job.organizationId),
     column((r) => r.job.agentId),
-    column((r) => (r.attemptNumber === 1 ? r.job.body : null)),
+    column((r) => (r.stored ? null : r.job.body)),
     column((r) => r.job.occurredAt),
     column((r) => r.status),
     column((r) => r.result.statusCode ?? null),
