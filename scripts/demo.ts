@@ -1,6 +1,7 @@
 // The README's first command: publish → deliver → verify → show the record.
 // Creates and migrates its own database, runs a receiver, a worker and a
 // producer in this process, and shuts all of them down at the end.
+import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -35,6 +36,9 @@ async function main(): Promise<void> {
     // Retries after half a second rather than ten, so the flaky endpoint recovers quickly.
     WEBHOOK_BACKOFF_BASE_MS: '500',
     WEBHOOK_ADMIN_PORT: 'off',
+    // Secrets are encrypted at rest; the demo's database is new on every run, so a new key does.
+    WEBHOOK_SECRET_ENCRYPTION_KEYS:
+      process.env.WEBHOOK_SECRET_ENCRYPTION_KEYS || `demo:${randomBytes(32).toString('base64')}`,
     LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn',
   });
   const redis = new Redis(settings.redisUrl);

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { execFile, execFileSync } from 'node:child_process';
 import { createServer, type AddressInfo } from 'node:net';
 import { promisify } from 'node:util';
@@ -253,7 +254,11 @@ async function prepare(services: ServiceUrls): Promise<void> {
     process.execPath,
     ['packages/worker/bin/letta-webhooks.js', 'migrate'],
     {
-      env: { ...process.env, DATABASE_URL: databaseUrlFor(services.databaseUrl, template) },
+      env: {
+        ...process.env,
+        DATABASE_URL: databaseUrlFor(services.databaseUrl, template),
+        WEBHOOK_SECRET_ENCRYPTION_KEYS: `setup:${randomBytes(32).toString('base64')}`,
+      },
     },
   );
   process.env.LW_TEST_RUN_ID = runId;

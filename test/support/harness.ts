@@ -39,6 +39,8 @@ const TEST_DEFAULTS: SettingsEnv = {
   LOG_LEVEL: 'silent',
   // Many workers per test run: no fixed admin port.
   WEBHOOK_ADMIN_PORT: 'off',
+  // Secrets are encrypted at rest by default: tests run the default.
+  WEBHOOK_SECRET_ENCRYPTION_KEYS: `test:${randomBytes(32).toString('base64')}`,
 };
 
 function required(name: string): string {

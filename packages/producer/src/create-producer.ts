@@ -2,12 +2,14 @@ import {
   AddressGuard,
   EndpointChangeBus,
   isWebhookError,
+  JobAuthenticator,
   SecretCipher,
   WebhookError,
   createDb,
   createRedis,
   deliveryJobOptions,
   loadSettings,
+  requireEncryptionAtRest,
   urlRefusal,
   type DeliveryJobData,
   type EventData,
@@ -192,9 +194,15 @@ function withFieldPrefix(error: WebhookError, prefix: string): WebhookError {
   });
 }
 
-/** Creates a producer with its own Redis connections and pg pool; `close()` releases them. */
+/**
+ * Creates a producer with its own Redis connections and pg pool; `close()` releases them.
+ *
+ * @throws {WebhookError} `INVALID_SETTINGS` (field `WEBHOOK_SECRET_ENCRYPTION_KEYS`) when no
+ * encryption key is set and `WEBHOOK_ALLOW_PLAINTEXT_SECRETS` is not true.
+ */
 export function createProducer(options: ProducerOptions = {}): Producer {
   const settings = options.settings ?? loadSettings();
+  requireEncryptionAtRest(settings);
   const db = createDb({
     connectionString: settings.databaseUrl,
     poolSize: settings.databasePoolSize,
@@ -208,7 +216,12 @@ export function createProducer(options: ProducerOptions = {}): Producer {
   });
   queue.on('error', () => undefined);
   const evictionGate = new RedisPolicyGate(redis, settings.redisMemory.allowEvicting);
-  const enqueuer = new JobEnqueuer(queue, redis, settings.publishTimeoutMs);
+  const enqueuer = new JobEnqueuer(
+    queue,
+    redis,
+    settings.publishTimeoutMs,
+    JobAuthenticator.fromSettings(settings),
+  );
   const enqueue = (jobs: readonly QueuedJob[]) => enqueuer.enqueue(jobs);
   const durable = new DurablePublisher(db, enqueuer, { timeoutMs: settings.publishTimeoutMs });
 

@@ -1,5 +1,10 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
-import { EXAMPLE_EVENT_DATA, generateSecret, type WebhookError } from '@letta-webhooks/shared';
+import {
+  EXAMPLE_EVENT_DATA,
+  SecretCipher,
+  generateSecret,
+  type WebhookError,
+} from '@letta-webhooks/shared';
 import { sql } from 'kysely';
 import { createTestContext, waitFor, type TestContext } from '../../../test/support/harness.js';
 import { createProducer, MAX_PREVIOUS_SECRETS, type Producer } from '../src/index.js';
@@ -170,7 +175,9 @@ describe('secret rotation', () => {
       .selectAll()
       .where('id', '=', endpoint.id)
       .executeTakeFirstOrThrow();
-    expect(row.previous_secrets.map((p) => p.secret)).toEqual([endpoint.secret]);
+    // Stored sealed (encryption at rest is the default); opened, the old secret.
+    const cipher = new SecretCipher(ctx.settings.secretEncryptionKeys);
+    expect(row.previous_secrets.map((p) => cipher.open(p.secret))).toEqual([endpoint.secret]);
 
     for (let i = 0; i < 5; i++) await producer.rotateEndpointSecret(endpoint.id);
     row = await ctx.db
@@ -188,7 +195,7 @@ describe('secret rotation', () => {
       .where('id', '=', endpoint.id)
       .executeTakeFirstOrThrow();
     expect(row.previous_secrets).toEqual([]);
-    expect(row.secret).toBe(revoked.secret);
+    expect(cipher.open(row.secret)).toBe(revoked.secret);
   });
 
   it('refuses a malformed secret or a missing endpoint, changing nothing', async () => {

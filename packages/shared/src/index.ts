@@ -34,6 +34,7 @@ export {
 } from './signing/secret.js';
 export { signWebhook } from './signing/sign.js';
 export { SecretCipher } from './signing/secret-cipher.js';
+export { requireEncryptionAtRest } from './signing/require-encryption-at-rest.js';
 export type { SecretKey } from './signing/secret-cipher.js';
 export type { SignInput, Signatures } from './signing/sign.js';
 export { verifyWebhook } from './signing/verify-webhook.js';
@@ -70,6 +71,8 @@ export {
   jobDataFromStored,
 } from './queue/delivery-job.js';
 export type { DeliveryJobData, StoredDelivery } from './queue/delivery-job.js';
+export { JobAuthenticator, envelopeMismatch } from './queue/job-auth.js';
+export type { EndpointScope, JobVerification, ParsedDeliveryJob } from './queue/job-auth.js';
 export { createRedis } from './queue/create-redis.js';
 export type { RedisConnection, RedisRole } from './queue/create-redis.js';
 export { deliveryJobOptions } from './queue/job-options.js';

@@ -157,9 +157,23 @@ export const settingsSchema = z
     WEBHOOK_ALLOWED_CIDRS: cidrList.default([]),
     /**
      * Keys that encrypt endpoint secrets at rest (AES-256-GCM), as comma-separated
-     * `keyId:base64key`; the first encrypts, all decrypt. Empty: stored unencrypted.
+     * `keyId:base64key`; the first encrypts, all decrypt. Required: without it the
+     * worker, API, CLI and producer refuse to start unless WEBHOOK_ALLOW_PLAINTEXT_SECRETS
+     * is true. The first key also derives the key that authenticates queued jobs.
      */
-    WEBHOOK_SECRET_ENCRYPTION_KEYS: encryptionKeys.default([]),
+    WEBHOOK_SECRET_ENCRYPTION_KEYS: encryptionKeys
+      .default([])
+      .describe(
+        'keyId:base64key,… (32-byte keys) encrypting secrets at rest; the first seals, all open. Required unless WEBHOOK_ALLOW_PLAINTEXT_SECRETS=true.',
+      ),
+    /** Store endpoint secrets unencrypted when no encryption key is set (local development only). */
+    WEBHOOK_ALLOW_PLAINTEXT_SECRETS: z
+      .enum(['true', 'false', '1', '0'])
+      .default('false')
+      .transform((v) => v === 'true' || v === '1')
+      .describe(
+        'Let processes start without WEBHOOK_SECRET_ENCRYPTION_KEYS, storing endpoint secrets unencrypted (local development only).',
+      ),
     /** Refuse plain-http endpoint URLs. */
     WEBHOOK_HTTPS_ONLY: z
       .enum(['true', 'false', '1', '0'])
@@ -350,6 +364,7 @@ export const settingsSchema = z
     allowedCidrs: env.WEBHOOK_ALLOWED_CIDRS,
     httpsOnly: env.WEBHOOK_HTTPS_ONLY,
     secretEncryptionKeys: env.WEBHOOK_SECRET_ENCRYPTION_KEYS,
+    allowPlaintextSecrets: env.WEBHOOK_ALLOW_PLAINTEXT_SECRETS,
     endpointCacheTtlMs: env.WEBHOOK_ENDPOINT_CACHE_TTL_MS,
     shutdownTimeoutMs: env.WEBHOOK_SHUTDOWN_TIMEOUT_MS,
     lockDurationMs: env.WEBHOOK_LOCK_DURATION_MS,

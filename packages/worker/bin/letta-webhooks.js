@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // The compiled CLI (`pnpm build` writes dist/).
 import { existsSync } from 'node:fs';
+import { setTimeout } from 'node:timers';
 
 const entry = new URL('../dist/cli/main.js', import.meta.url);
 if (!existsSync(entry)) {
@@ -9,3 +10,6 @@ if (!existsSync(entry)) {
 }
 const { main } = await import(entry.href);
 await main();
+// Every command ends: should a socket (say to a Redis that went away) still
+// hold the event loop a second after the work and its output are done, leave.
+setTimeout(() => process.exit(process.exitCode ?? 0), 1_000).unref();

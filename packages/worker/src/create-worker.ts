@@ -3,9 +3,11 @@ import {
   BACKOFF_TYPE,
   createDb,
   EndpointChangeBus,
+  JobAuthenticator,
   SecretCipher,
   createRedis,
   loadSettings,
+  requireEncryptionAtRest,
   type DeliveryJobData,
   type Settings,
   type WebhookError,
@@ -22,6 +24,7 @@ import { createMetrics } from './observability/metrics.js';
 import { OutboxRelay } from './outbox/outbox-relay.js';
 import { RedisMemoryGuard } from './redis-memory/redis-memory-guard.js';
 import { scheduleRetention } from './retention-schedule.js';
+import { SecretKeyCheck } from './secret-key-check.js';
 import type { Logger } from 'pino';
 import { backoffDelay } from './backoff.js';
 import { DeliveryRecorder } from './recording/delivery-recorder.js';
@@ -32,26 +35,12 @@ import { InFlightLimiter } from './isolation/in-flight-limiter.js';
 import { createLogger } from './logger.js';
 import { createProcessor, type ProcessResult } from './process-delivery.js';
 import { RetryableDeliveryError } from './retryable-delivery-error.js';
+import { settlesWithin } from './settles-within.js';
 
 // Time aborted deliveries get to record their attempt and requeue their job.
 const ABORT_GRACE_MS = 2_000;
 // Longest wait for each later shutdown step (relay, queues, pool).
 const CLOSE_STEP_MS = 5_000;
-
-/** True when `promise` settles within `ms`; the timer never outlives the race. */
-async function settlesWithin(promise: Promise<unknown>, ms: number): Promise<boolean> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<false>((resolve) => {
-    timer = setTimeout(() => {
-      resolve(false);
-    }, ms);
-  });
-  try {
-    return await Promise.race([promise.then(() => true), timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
 
 /** Options of {@link createWorker}. */
 export interface WorkerOptions {
@@ -89,9 +78,15 @@ export interface WebhookWorker {
   close(): Promise<void>;
 }
 
-/** Starts a worker with its own Redis connection, pg pool and HTTP agents. */
+/**
+ * Starts a worker with its own Redis connection, pg pool and HTTP agents.
+ *
+ * @throws {WebhookError} `INVALID_SETTINGS` (field `WEBHOOK_SECRET_ENCRYPTION_KEYS`) when no
+ * encryption key is set and `WEBHOOK_ALLOW_PLAINTEXT_SECRETS` is not true.
+ */
 export function createWorker(options: WorkerOptions = {}): WebhookWorker {
   const settings = options.settings ?? loadSettings();
+  requireEncryptionAtRest(settings);
   const logger = options.logger ?? createLogger(settings.logLevel);
   const db = createDb({
     connectionString: settings.databaseUrl,
@@ -106,11 +101,11 @@ export function createWorker(options: WorkerOptions = {}): WebhookWorker {
     connectTimeoutMs: settings.connectTimeoutMs,
     excerptBytes: settings.responseExcerptBytes,
   });
-  const endpoints = new EndpointCache(
-    db,
-    settings.endpointCacheTtlMs,
-    new SecretCipher(settings.secretEncryptionKeys),
-  );
+  const cipher = new SecretCipher(settings.secretEncryptionKeys);
+  const endpoints = new EndpointCache(db, settings.endpointCacheTtlMs, cipher);
+  const secretKeys = new SecretKeyCheck(db, cipher, logger);
+  // At start-up; logged there when a key is missing. Postgres down: /readyz asks again.
+  secretKeys.missing().catch(() => undefined);
   const changes = new EndpointChangeBus(redis, settings.queuePrefix);
   changes
     .subscribe((endpointId) => {
@@ -127,6 +122,7 @@ export function createWorker(options: WorkerOptions = {}): WebhookWorker {
   const metrics = createMetrics(queue);
   const processor = createProcessor({
     endpoints,
+    jobAuth: JobAuthenticator.fromSettings(settings),
     metrics,
     breaker: new CircuitBreaker(redis, { ...settings.breaker, prefix: settings.queuePrefix }),
     limiter: new InFlightLimiter(settings.endpointMaxInFlight),
@@ -204,6 +200,7 @@ export function createWorker(options: WorkerOptions = {}): WebhookWorker {
             worker: () =>
               worker.isRunning() ? Promise.resolve() : Promise.reject(new Error('not running')),
             redisMemory: memory.readiness,
+            secretKeys: secretKeys.readiness,
           },
         }).then(
           (server) => {
@@ -237,7 +234,8 @@ export function createWorker(options: WorkerOptions = {}): WebhookWorker {
         if (!(await settlesWithin(graceful, settings.shutdownTimeoutMs))) {
           logger.warn('shutdown deadline reached; aborting in-flight deliveries');
           worker.cancelAllJobs('shutdown');
-          if (!(await settlesWithin(graceful, ABORT_GRACE_MS))) await worker.close(true);
+          if (!(await settlesWithin(graceful, ABORT_GRACE_MS)))
+            await settlesWithin(worker.close(true), CLOSE_STEP_MS);
         }
         // Every remaining step is bounded: a connection left broken by an outage
         // must not keep a stopping worker alive.

@@ -1,22 +1,25 @@
-import type { Database, PreviousSecret, SecretCipher } from '@letta-webhooks/shared';
+import type { Database, EndpointScope, PreviousSecret, SecretCipher } from '@letta-webhooks/shared';
 import type { Kysely } from 'kysely';
 
 /** What a worker needs of an endpoint to deliver to it. Holds secrets: never log it. */
-export interface DeliveryTarget {
+export interface DeliveryTarget extends EndpointScope {
   readonly id: string;
   readonly url: string;
   /** The current secret, then rotated-out ones still in their overlap window. */
   readonly secrets: readonly string[];
   /** Null when deliveries may go out; otherwise why they may not. */
   readonly blockedReason: string | null;
+  /** Null when the secrets could be opened; otherwise why not (a key not configured). */
+  readonly configurationError: string | null;
 }
 
-interface LoadedEndpoint {
+interface LoadedEndpoint extends EndpointScope {
   readonly id: string;
   readonly url: string;
   readonly secret: string;
   readonly previous: readonly PreviousSecret[];
   readonly blockedReason: string | null;
+  readonly configurationError: string | null;
 }
 
 const MAX_ENTRIES = 10_000;
@@ -60,8 +63,12 @@ export class EndpointCache {
     return {
       id: endpoint.id,
       url: endpoint.url,
+      organizationId: endpoint.organizationId,
+      agentId: endpoint.agentId,
+      eventTypes: endpoint.eventTypes,
       secrets: [endpoint.secret, ...active],
       blockedReason: endpoint.blockedReason,
+      configurationError: endpoint.configurationError,
     };
   }
 
@@ -77,6 +84,9 @@ export class EndpointCache {
       .select([
         'id',
         'url',
+        'organization_id',
+        'agent_id',
+        'event_types',
         'secret',
         'previous_secrets',
         'enabled',
@@ -92,13 +102,26 @@ export class EndpointCache {
         : row.enabled
           ? null
           : `endpoint disabled${row.disabled_reason ? `: ${row.disabled_reason}` : ''}`;
-    return {
+    const scope = {
       id: row.id,
       url: row.url,
-      secret: this.#cipher.open(row.secret),
-      previous: row.previous_secrets.map((p) => ({ ...p, secret: this.#cipher.open(p.secret) })),
+      organizationId: row.organization_id,
+      agentId: row.agent_id,
+      eventTypes: row.event_types,
       blockedReason,
     };
+    try {
+      return {
+        ...scope,
+        secret: this.#cipher.open(row.secret),
+        previous: row.previous_secrets.map((p) => ({ ...p, secret: this.#cipher.open(p.secret) })),
+        configurationError: null,
+      };
+    } catch (error) {
+      // A value, not an exception: the delivery records it as an attempt.
+      const message = error instanceof Error ? error.message : String(error);
+      return { ...scope, secret: '', previous: [], configurationError: message };
+    }
   }
 
   #prune(now: number): void {

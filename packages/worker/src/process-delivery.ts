@@ -1,7 +1,8 @@
 import {
-  deliveryJobSchema,
+  envelopeMismatch,
   type AddressGuard,
   type DeliveryJobData,
+  type JobAuthenticator,
   type DeliveryStatus,
   type RetrySettings,
 } from '@letta-webhooks/shared';
@@ -24,6 +25,8 @@ import { RetryableDeliveryError } from './retryable-delivery-error.js';
 /** What the processor needs. */
 export interface ProcessorDeps {
   readonly endpoints: EndpointCache;
+  /** Verifies each job's MAC before anything else is done with it. */
+  readonly jobAuth: JobAuthenticator;
   readonly recorder: DeliveryRecorder;
   readonly sender: WebhookSender;
   readonly guard: AddressGuard;
@@ -45,6 +48,8 @@ const SHUTDOWN_REQUEUE_DELAY_MS = 1_000;
 // fast endpoint frees one in milliseconds), then comes back after about IN_FLIGHT_REQUEUE_MS.
 const IN_FLIGHT_WAIT_MS = 100;
 const IN_FLIGHT_REQUEUE_MS = 250;
+// The error kind of a job refused unsent (MAC or envelope): never retried.
+const REJECTED = 'rejected_job';
 
 /** Hands a job back to BullMQ for later without spending one of its attempts. */
 async function postpone(job: Job, token: string | undefined, at: number): Promise<never> {
@@ -83,21 +88,23 @@ export function createProcessor(deps: ProcessorDeps) {
     attemptNumber: number,
     signal: AbortSignal | undefined,
   ): Promise<{ result: HttpAttemptResult; verdict: AttemptVerdict }> {
+    // Nothing is sent when this process cannot sign (a key is missing) or the URL is refused.
     const refusal = refusals.refusal(endpoint.url);
+    const unsent =
+      endpoint.configurationError !== null
+        ? { kind: 'configuration' as const, message: endpoint.configurationError }
+        : refusal === undefined
+          ? undefined
+          : { kind: 'refused_url' as const, message: refusal };
     const result: HttpAttemptResult =
-      refusal === undefined
+      unsent === undefined
         ? await deps.sender.send({
             url: endpoint.url,
             body: data.body,
             headers: deliveryHeaders(data, attemptNumber, endpoint.secrets),
             ...(signal === undefined ? {} : { signal }),
           })
-        : {
-            startedAt: new Date(),
-            durationMs: 0,
-            truncated: false,
-            error: { kind: 'refused_url', message: refusal },
-          };
+        : { startedAt: new Date(), durationMs: 0, truncated: false, error: unsent };
     return { result, verdict: classifyAttempt(result) };
   }
 
@@ -106,15 +113,18 @@ export function createProcessor(deps: ProcessorDeps) {
     token?: string,
     signal?: AbortSignal,
   ): Promise<ProcessResult> {
-    const parsed = deliveryJobSchema.safeParse(job.data);
-    if (!parsed.success) {
+    // Redis is not trusted: nothing in the job is used (not even its ids, to
+    // record anything) until its MAC is verified.
+    const verified = deps.jobAuth.verify(job.data);
+    if (!verified.ok) {
+      deps.metrics.rejectedJob('mac');
       deps.logger.error(
-        { jobId: job.id, issues: parsed.error.issues.length },
-        'malformed delivery job; not retried',
+        { jobId: job.id, errorKind: REJECTED, reason: verified.reason },
+        'delivery job refused: not authenticated; nothing sent, not retried',
       );
-      throw new UnrecoverableError('malformed delivery job data');
+      throw new UnrecoverableError(`${REJECTED}: ${verified.reason}`);
     }
-    const data = parsed.data;
+    const data = verified.job;
     const log = jobLog(deps.logger, {
       deliveryId: data.deliveryId,
       eventId: data.eventId,
@@ -128,6 +138,33 @@ export function createProcessor(deps: ProcessorDeps) {
     }
     const trigger = data.trigger;
     const state = await deps.recorder.state(data.deliveryId);
+    const mismatch = envelopeMismatch(data, endpoint);
+    if (mismatch !== undefined) {
+      // Authenticated, so its ids can be trusted to record the refusal.
+      deps.metrics.rejectedJob('envelope');
+      const message = `job refused: ${mismatch}`;
+      await deps.recorder.recordAttempt({
+        job: data,
+        attemptNumber: (state?.attemptCount ?? 0) + 1,
+        trigger,
+        result: {
+          startedAt: new Date(),
+          durationMs: 0,
+          truncated: false,
+          error: { kind: REJECTED, message },
+        },
+        verdict: {
+          outcome: 'permanent',
+          endpointGone: false,
+          errorKind: REJECTED,
+          errorMessage: message,
+        },
+        status: 'failed',
+        nextAttemptAt: null,
+      });
+      log.error({ errorKind: REJECTED, reason: mismatch }, 'delivery job refused; nothing sent');
+      throw new UnrecoverableError(`${REJECTED}: ${mismatch}`);
+    }
     // A re-published event finds its delivery settled; a manual resend sends regardless.
     if (state !== undefined && state.status !== 'pending' && trigger === 'scheduled') {
       log.debug({ status: state.status }, 'delivery already settled; nothing sent');
@@ -187,8 +224,10 @@ export function createProcessor(deps: ProcessorDeps) {
       status: nextStatus,
       nextAttemptAt: delayMs === undefined ? null : new Date(Date.now() + delayMs),
     });
-    // Our own shutdown and our own URL policy say nothing about the endpoint's health.
-    if (!aborted && verdict.errorKind !== 'refused_url') {
+    // Our own shutdown, URL policy and configuration say nothing about the endpoint's health.
+    const ours =
+      aborted || verdict.errorKind === 'refused_url' || verdict.errorKind === 'configuration';
+    if (!ours) {
       await deps.breaker
         .record(endpoint.id, decision, verdict.outcome === 'succeeded')
         .catch((error: unknown) => {
@@ -200,13 +239,15 @@ export function createProcessor(deps: ProcessorDeps) {
       await deps.onEndpointChanged(data.endpointId);
       log.warn('endpoint disabled');
     }
-    log.info(
+    // A missing key is the operator's to fix: said at error level, naming the key id only.
+    log[verdict.errorKind === 'configuration' ? 'error' : 'info'](
       {
         attempt: attemptNumber,
         statusCode: result.statusCode,
         outcome: verdict.outcome,
         next: nextStatus,
         ms: result.durationMs,
+        ...(verdict.errorKind === null ? {} : { errorKind: verdict.errorKind }),
       },
       verdict.errorMessage ?? 'delivered',
     );

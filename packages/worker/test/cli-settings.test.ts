@@ -60,3 +60,33 @@ describe('worker start-up settings', () => {
     ]);
   });
 });
+
+describe('encryption at rest by default', () => {
+  it.each([['worker'], ['api'], ['endpoints', 'list'], ['migrate']])(
+    '`%s` exits 2 with one line without WEBHOOK_SECRET_ENCRYPTION_KEYS',
+    async (...args: string[]) => {
+      const result = await runCli(args, {
+        ...ctx.env,
+        WEBHOOK_SECRET_ENCRYPTION_KEYS: '',
+        WEBHOOK_API_PORT: '0',
+      });
+      expect(result.code).toBe(2);
+      expect(result.stdout).toBe('');
+      expect(result.stderr.trim().split('\n')).toEqual([
+        expect.stringMatching(
+          /^error: WEBHOOK_SECRET_ENCRYPTION_KEYS is not set: .*WEBHOOK_ALLOW_PLAINTEXT_SECRETS=true/,
+        ),
+      ]);
+    },
+  );
+
+  it('starts with plaintext secrets when explicitly allowed', async () => {
+    const result = await runCli(['--json', 'endpoints', 'list'], {
+      ...ctx.env,
+      WEBHOOK_SECRET_ENCRYPTION_KEYS: '',
+      WEBHOOK_ALLOW_PLAINTEXT_SECRETS: 'true',
+    });
+    expect(result.code).toBe(0);
+    expect(JSON.parse(result.stdout)).toMatchObject({ data: [] });
+  });
+});

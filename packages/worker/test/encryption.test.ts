@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { createProducer } from '@letta-webhooks/producer';
-import { EXAMPLE_EVENT_DATA, verifyWebhook } from '@letta-webhooks/shared';
+import { EXAMPLE_EVENT_DATA, isWebhookError, verifyWebhook } from '@letta-webhooks/shared';
+import { rejection } from '../../../test/support/harness.js';
 import { createTestContext, waitFor, type TestContext } from '../../../test/support/harness.js';
 import { startReceiver, type Receiver } from '../../../test/support/receiver.js';
 import { createWorker } from '../src/index.js';
@@ -104,6 +105,67 @@ describe('secrets encrypted at rest', () => {
       } finally {
         await fresh.close();
       }
+    } finally {
+      await worker.close();
+      await producer.close();
+    }
+  });
+});
+
+describe('encryption at rest by default', () => {
+  it('refuses a producer or worker without a key unless plaintext is explicitly allowed', async () => {
+    const unset = ctx.withSettings({ WEBHOOK_SECRET_ENCRYPTION_KEYS: '' });
+    const starts: (() => unknown)[] = [
+      () => createProducer({ settings: unset }),
+      () => createWorker({ settings: unset }),
+    ];
+    for (const start of starts) {
+      const error = await rejection(Promise.resolve().then(start));
+      expect(isWebhookError(error, 'INVALID_SETTINGS')).toBe(true);
+      expect(error.field).toBe('WEBHOOK_SECRET_ENCRYPTION_KEYS');
+      expect(error.message).toMatch(/WEBHOOK_ALLOW_PLAINTEXT_SECRETS=true/);
+      expect(error.message).not.toContain('\n');
+    }
+  });
+
+  it('keeps plaintext rows working under a key, and reseal converts them', async () => {
+    const plain = ctx.withSettings({
+      WEBHOOK_SECRET_ENCRYPTION_KEYS: '',
+      WEBHOOK_ALLOW_PLAINTEXT_SECRETS: 'true',
+    });
+    const old = createProducer({ settings: plain });
+    const endpoint = await old.createEndpoint({
+      url: receiver.url('/was-plain'),
+      organizationId: 'org-plain',
+      eventTypes: ['*'],
+    });
+    await old.close();
+    const row = () =>
+      ctx.db
+        .selectFrom('webhook_endpoints')
+        .select('secret')
+        .where('id', '=', endpoint.id)
+        .executeTakeFirstOrThrow();
+    expect((await row()).secret).toBe(endpoint.secret);
+
+    // k2 too: the test above left its rows sealed with it.
+    const keyed = ctx.withSettings({ WEBHOOK_SECRET_ENCRYPTION_KEYS: `${k1},${k2}` });
+    const producer = createProducer({ settings: keyed, organizationId: 'org-plain' });
+    const worker = createWorker({ settings: keyed });
+    try {
+      await producer.publishEvent(
+        'agent-p',
+        'agent.run.completed',
+        EXAMPLE_EVENT_DATA['agent.run.completed'],
+      );
+      await waitFor(() => (receiver.requestsTo('/was-plain').length === 1 ? true : undefined));
+      const [request] = receiver.requestsTo('/was-plain');
+      expect(
+        verifyWebhook(request?.body ?? '', request?.headers ?? {}, endpoint.secret).event_type,
+      ).toBe('agent.run.completed');
+      expect((await producer.resealSecrets()).resealed).toBeGreaterThanOrEqual(1);
+      expect((await row()).secret).toMatch(/^enc:v1:k1:/);
+      expect(await producer.getEndpointSecret(endpoint.id)).toBe(endpoint.secret);
     } finally {
       await worker.close();
       await producer.close();

@@ -220,7 +220,7 @@ describe('bad jobs', () => {
       });
       const fresh = await queue.getJob(job.id ?? '');
       expect(fresh?.attemptsMade).toBe(1);
-      expect(fresh?.failedReason).toBe('malformed delivery job data');
+      expect(fresh?.failedReason).toBe('rejected_job: malformed delivery job data');
     }
     expect(await settled(await publish('agent-bad-job'))).toMatchObject({ status: 'succeeded' });
   });

@@ -43,7 +43,7 @@ describe('admin server', () => {
     expect(ready.status).toBe(200);
     expect(await ready.json()).toEqual({
       status: 'ready',
-      checks: { redis: 'ok', postgres: 'ok', worker: 'ok', redisMemory: 'ok' },
+      checks: { redis: 'ok', postgres: 'ok', worker: 'ok', redisMemory: 'ok', secretKeys: 'ok' },
     });
     expect((await fetch(`${base}/nope`)).status).toBe(404);
   });

@@ -1,6 +1,7 @@
 import {
   Coalescer,
   WebhookError,
+  type JobAuthenticator,
   type DeliveryJobData,
   type RedisConnection,
 } from '@letta-webhooks/shared';
@@ -25,12 +26,20 @@ export class JobEnqueuer {
   readonly #queue: Queue<DeliveryJobData>;
   readonly #redis: RedisConnection;
   readonly #timeoutMs: number;
+  readonly #jobAuth: JobAuthenticator;
   readonly #batches: Coalescer<readonly QueuedJob[], undefined>;
 
-  constructor(queue: Queue<DeliveryJobData>, redis: RedisConnection, timeoutMs: number) {
+  constructor(
+    queue: Queue<DeliveryJobData>,
+    redis: RedisConnection,
+    timeoutMs: number,
+    /** Tags each job's data as it goes to Redis; the worker refuses an untagged job. */
+    jobAuth: JobAuthenticator,
+  ) {
     this.#queue = queue;
     this.#redis = redis;
     this.#timeoutMs = timeoutMs;
+    this.#jobAuth = jobAuth;
     this.#batches = new Coalescer(
       async (lists) => {
         await this.enqueue(lists.flat());
@@ -67,11 +76,11 @@ export class JobEnqueuer {
       // One job (the common fan-out of one): a single script call is cheaper than addBulk's MULTI.
       const adding =
         jobs.length === 1 && only
-          ? this.#queue.add(only.name, only.data, only.opts)
+          ? this.#queue.add(only.name, this.#jobAuth.sign(only.data), only.opts)
           : this.#queue.addBulk(
               jobs.map((job) => ({
                 name: job.name,
-                data: job.data,
+                data: this.#jobAuth.sign(job.data),
                 ...(job.opts ? { opts: job.opts } : {}),
               })),
             );

@@ -13,7 +13,17 @@ export type { AttemptOutcome, AttemptTrigger, DeliveryStatus, EndpointKind } fro
 
 /** Why an attempt went wrong, when it did. */
 export type AttemptErrorKind =
-  'http_status' | 'redirect' | 'timeout' | 'connection' | 'dns' | 'refused_url' | 'response_read';
+  | 'http_status'
+  | 'redirect'
+  | 'timeout'
+  | 'connection'
+  | 'dns'
+  | 'refused_url'
+  | 'response_read'
+  /** The job's envelope does not match its endpoint (organization, agent, subscription). */
+  | 'rejected_job'
+  /** This process cannot deliver as configured (a secret sealed with a key it lacks). */
+  | 'configuration';
 
 /** `webhook_endpoints`: one URL registered by an organization. */
 export interface EndpointsTable {

@@ -23,6 +23,11 @@ export const deliveryJobSchema = z.object({
    * settled; `test` for a test event sent to one endpoint.
    */
   trigger: attemptTriggerSchema.default('scheduled'),
+  /**
+   * MAC over every field above, added by `JobAuthenticator.sign` as the job
+   * is enqueued; the worker refuses a job without a valid one.
+   */
+  auth: z.string().max(200).optional(),
 });
 
 /** The data of one delivery job. */

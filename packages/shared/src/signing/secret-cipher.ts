@@ -68,6 +68,18 @@ export class SecretCipher {
     }
   }
 
+  /** The id of the key a stored value is sealed with; undefined for plaintext. */
+  static keyIdOf(stored: string): string | undefined {
+    if (!stored.startsWith(PREFIX)) return undefined;
+    const rest = stored.slice(PREFIX.length);
+    return rest.slice(0, Math.max(0, rest.indexOf(':')));
+  }
+
+  /** True when a key with this id is configured. */
+  has(keyId: string): boolean {
+    return this.#keys.some((k) => k.id === keyId);
+  }
+
   /** True when a stored value is not sealed with the current key (plaintext, or an older key). */
   needsReseal(stored: string): boolean {
     const current = this.#keys[0];

@@ -3,21 +3,24 @@ import { createDb, loadSettings, verifyEvictionPolicy } from '@letta-webhooks/sh
 import type { Command } from 'commander';
 import { formatTable } from './format-table.js';
 import type { Output } from './operator-commands.js';
-import { runUntilSignal } from './run-until-signal.js';
+import { SHUTDOWN_MARGIN_MS, runUntilSignal } from './run-until-signal.js';
 
 async function runApi(): Promise<void> {
   const settings = loadSettings();
-  // The worker's start-up checks: refused before anything listens, the refusal its only output.
-  await verifyEvictionPolicy(settings);
   // Loaded on demand: the HTTP server's modules would slow every other command's start.
   const { createApiLogger, startApi } = await import('@letta-webhooks/api');
   const logger = createApiLogger(settings.logLevel);
-  const api = await startApi({ settings, logger });
   await runUntilSignal({
     logger,
+    async start() {
+      // The worker's start-up checks: refused before anything listens, the refusal its only output.
+      await verifyEvictionPolicy(settings);
+      return startApi({ settings, logger });
+    },
     stopping: 'stopping: finishing requests in flight',
     stopped: 'API stopped',
-    close: () => api.close(),
+    close: (api) => api.close(),
+    deadlineMs: settings.api.shutdownTimeoutMs + SHUTDOWN_MARGIN_MS,
   });
 }
 

@@ -4,8 +4,11 @@ import {
   createDb,
   isWebhookError,
   loadSettings,
+  requireEncryptionAtRest,
   verifyEvictionPolicy,
+  type Settings,
 } from '@letta-webhooks/shared';
+import { createRequire } from 'node:module';
 import { Command, CommanderError } from 'commander';
 import { createWorker } from '../create-worker.js';
 import { createLogger } from '../logger.js';
@@ -13,27 +16,67 @@ import { deleteOldDeliveries } from '../retention.js';
 import { EXIT_CODES, exitCodeFor } from './exit-codes.js';
 import { addApiCommands } from './api-commands.js';
 import { addOperatorCommands, type Output } from './operator-commands.js';
-import { runUntilSignal } from './run-until-signal.js';
+import { SHUTDOWN_MARGIN_MS, runUntilSignal } from './run-until-signal.js';
+import { probePostgres, probeRedis } from './service-probe.js';
+
+// The long-running commands wait for their services themselves (a worker may
+// start before Redis); every other command checks first, exiting 6 with one
+// line when one does not answer. Only these need Redis: the rest never wait for it.
+const DAEMONS = new Set(['worker', 'api']);
+
+// This package's version (src/cli or dist/cli → the package root).
+const VERSION = (createRequire(import.meta.url)('../../package.json') as { version: string })
+  .version;
+const NEEDS_REDIS = new Set([
+  'stats',
+  'resend',
+  'recover',
+  'endpoints create',
+  'endpoints update',
+  'endpoints rotate-secret',
+  'endpoints disable',
+  'endpoints enable',
+  'endpoints delete',
+]);
+
+function commandPath(command: Command): string {
+  const names: string[] = [];
+  for (let at: Command | null = command; at?.parent; at = at.parent) names.unshift(at.name());
+  return names.join(' ');
+}
+
+async function probeServices(settings: Settings, path: string): Promise<void> {
+  if (DAEMONS.has(path)) return;
+  await probePostgres(settings);
+  if (NEEDS_REDIS.has(path)) await probeRedis(settings);
+}
 
 async function runWorker(): Promise<void> {
   const settings = loadSettings();
-  // Refused before any queue exists, so the refusal is the one line printed.
-  await verifyEvictionPolicy(settings);
   const logger = createLogger(settings.logLevel);
-  const running = createWorker({ settings, logger });
-  try {
-    await running.adminPort();
-    await running.started();
-  } catch (error) {
-    await running.close();
-    throw error;
-  }
-  logger.info({ queue: settings.queueName, concurrency: settings.concurrency }, 'worker started');
   await runUntilSignal({
     logger,
+    async start() {
+      // Refused before any queue exists, so the refusal is the one line printed.
+      await verifyEvictionPolicy(settings);
+      const running = createWorker({ settings, logger });
+      try {
+        await running.adminPort();
+        await running.started();
+      } catch (error) {
+        await running.close();
+        throw error;
+      }
+      logger.info(
+        { queue: settings.queueName, concurrency: settings.concurrency },
+        'worker started',
+      );
+      return running;
+    },
     stopping: 'stopping: finishing in-flight deliveries',
     stopped: 'worker stopped',
-    close: () => running.close(),
+    close: (running) => running.close(),
+    deadlineMs: settings.shutdownTimeoutMs + SHUTDOWN_MARGIN_MS,
   });
 }
 
@@ -49,13 +92,33 @@ async function runMigrations(): Promise<void> {
 
 /** The `letta-webhooks` command line. Sets `process.exitCode`; never calls `process.exit`. */
 export async function main(argv: readonly string[] = process.argv): Promise<void> {
+  // Known before parsing, for errors in parsing itself.
+  const json = argv.slice(2).includes('--json');
   const program = new Command('letta-webhooks')
     .description(
       'Letta webhooks: delivery worker, HTTP API and operator commands. Settings come from the environment.',
     )
+    .version(VERSION, '--version', 'print the version')
     .option('--json', 'print results as JSON (errors too, on stderr)')
-    .showHelpAfterError()
-    .exitOverride();
+    // A usage mistake is one line (JSON with --json) pointing to --help, not the whole usage.
+    .configureOutput({
+      outputError: (message, write) => {
+        const text = message.trim().replace(/^error: /, '');
+        write(
+          json
+            ? `${JSON.stringify({ error: { code: 'INVALID_INPUT', field: null, message: text } })}\n`
+            : `error: ${text} (see --help)\n`,
+        );
+      },
+    })
+    .exitOverride()
+    // Every command reads settings: a bad one, or secrets left unencrypted without
+    // the explicit opt-out, stops the command before it connects to anything.
+    .hook('preAction', async (_program, command) => {
+      const settings = loadSettings();
+      requireEncryptionAtRest(settings);
+      await probeServices(settings, commandPath(command));
+    });
   const output = (): Output => ({
     json: program.opts<{ json?: boolean }>().json === true,
     write: (text) => {

@@ -1,8 +1,17 @@
-import { createProducer, type Endpoint, type Producer } from '@letta-webhooks/producer';
+import {
+  createProducer,
+  type Endpoint,
+  type EndpointHealth,
+  type Producer,
+} from '@letta-webhooks/producer';
 import { WebhookError, loadSettings } from '@letta-webhooks/shared';
 import type { Command } from 'commander';
 import { formatTable } from './format-table.js';
+import { settlesWithin } from '../settles-within.js';
 import { parseDuration, parseSince } from './parse-time.js';
+
+// Longest a command waits for its connections to close once its work is done.
+const CLOSE_MS = 2_000;
 
 /** Where command output goes; tests capture it. */
 export interface Output {
@@ -78,7 +87,8 @@ export function addOperatorCommands(program: Command, output: () => Output): voi
     try {
       await action(producer, output());
     } finally {
-      await producer.close();
+      // Bounded: a command that never needed Redis must not wait for it to close.
+      await settlesWithin(producer.close(), CLOSE_MS);
     }
   }
   function show(out: Output, value: unknown, text: () => string): void {
@@ -154,7 +164,11 @@ export function addOperatorCommands(program: Command, output: () => Output): voi
             field: 'id',
             message: `endpoint ${id} does not exist`,
           });
-        const health = await producer.getEndpointHealth(id);
+        // The endpoint's own fields once: its health repeats the id as endpointId.
+        const health: Partial<Record<keyof EndpointHealth, unknown>> = {
+          ...(await producer.getEndpointHealth(id)),
+        };
+        delete health.endpointId;
         const secret = o.revealSecret ? { secret: await producer.getEndpointSecret(id) } : {};
         const value = { ...endpoint, health, ...secret };
         show(out, value, () =>

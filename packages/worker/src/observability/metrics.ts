@@ -12,6 +12,8 @@ export interface WorkerMetrics {
   breaker(endpointId: string, decision: 'closed' | 'probe' | 'open', openUntil?: number): void;
   /** One group-commit batch of the attempt recorder. */
   recorderBatch(size: number, durationMs: number): void;
+  /** A job refused before sending: its MAC (`mac`) or its envelope against the endpoint (`envelope`). */
+  rejectedJob(check: 'mac' | 'envelope'): void;
 }
 
 function statusClass(statusCode: number | undefined): string {
@@ -95,6 +97,13 @@ export function createMetrics(queue: Queue): WorkerMetrics {
     },
   });
 
+  const rejectedJobs = new Counter({
+    name: 'letta_webhooks_rejected_jobs_total',
+    help: 'Jobs refused unsent: a missing or wrong MAC (mac), or an envelope not matching its endpoint (envelope).',
+    labelNames: ['check'],
+    registers: [registry],
+  });
+
   return {
     registry,
     attempt(outcome, statusCode, durationMs) {
@@ -113,6 +122,9 @@ export function createMetrics(queue: Queue): WorkerMetrics {
     recorderBatch(size, durationMs) {
       batchSize.observe(size);
       commitDuration.observe(durationMs / 1000);
+    },
+    rejectedJob(check) {
+      rejectedJobs.inc({ check });
     },
   };
 }

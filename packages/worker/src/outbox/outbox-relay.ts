@@ -2,6 +2,7 @@ import {
   DELIVERY_JOB_NAME,
   deliveryJobOptions,
   jobDataFromStored,
+  JobAuthenticator,
   type Database,
   type RedisConnection,
   type Settings,
@@ -15,11 +16,11 @@ import { RedisLossDetector } from './redis-loss-detector.js';
 
 const BATCH = 500;
 
-function job(row: StoredDelivery, settings: Settings) {
+function job(row: StoredDelivery, settings: Settings, jobAuth: JobAuthenticator) {
   // Job id = delivery id: relaying the same row twice cannot make a second job.
   return {
     name: DELIVERY_JOB_NAME,
-    data: jobDataFromStored(row),
+    data: jobAuth.sign(jobDataFromStored(row)),
     opts: { ...deliveryJobOptions(settings), jobId: row.id },
   };
 }
@@ -37,6 +38,7 @@ export class OutboxRelay {
   readonly #db: Kysely<Database>;
   readonly #queue: Queue;
   readonly #settings: Settings;
+  readonly #jobAuth: JobAuthenticator;
   readonly #logger: Logger;
   // A pass failing every poll (Redis or Postgres down) logs once per interval, with a count.
   readonly #failures: LogThrottle;
@@ -59,6 +61,7 @@ export class OutboxRelay {
     this.#queue = queue;
     this.#redis = redis;
     this.#settings = settings;
+    this.#jobAuth = JobAuthenticator.fromSettings(settings);
     this.#logger = logger;
     this.#failures = new LogThrottle({ logger });
     this.#loss = new RedisLossDetector(redis, settings.queuePrefix, settings.queueName);
@@ -114,7 +117,7 @@ export class OutboxRelay {
         FOR UPDATE OF d SKIP LOCKED
       `.execute(trx);
       if (rows.length === 0) return 0;
-      await this.#queue.addBulk(rows.map((row) => job(row, this.#settings)));
+      await this.#queue.addBulk(rows.map((row) => job(row, this.#settings, this.#jobAuth)));
       await sql`UPDATE webhook_deliveries SET enqueued_at = now() WHERE id = ANY(${rows.map((r) => r.id)})`.execute(
         trx,
       );
@@ -157,7 +160,7 @@ export class OutboxRelay {
       const present = await this.#present(rows.map((row) => row.id));
       const missing = rows.filter((row) => !present.has(row.id));
       if (missing.length > 0)
-        await this.#queue.addBulk(missing.map((row) => job(row, this.#settings)));
+        await this.#queue.addBulk(missing.map((row) => job(row, this.#settings, this.#jobAuth)));
       // Checked rows wait another full period before the next check; re-enqueued ones are due now.
       await sql`
         UPDATE webhook_deliveries SET enqueued_at = now(),

@@ -1,0 +1,210 @@
+import { randomBytes } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { createProducer, type Producer } from '@letta-webhooks/producer';
+import {
+  DELIVERY_JOB_NAME,
+  EXAMPLE_EVENT_DATA,
+  JobAuthenticator,
+  deliveryIdFor,
+  newId,
+  verifyWebhook,
+  type DeliveryJobData,
+} from '@letta-webhooks/shared';
+import { Queue, type Job } from 'bullmq';
+import { createTestContext, waitFor, type TestContext } from '../../../test/support/harness.js';
+import { capturingLogger } from '../../../test/support/log-capture.js';
+import { startReceiver, type Receiver } from '../../../test/support/receiver.js';
+import { createWorker, type WebhookWorker } from '../src/index.js';
+
+let ctx: TestContext;
+let producer: Producer;
+let receiver: Receiver;
+let queue: Queue;
+let worker: WebhookWorker | undefined;
+let logs: string[] = [];
+
+beforeAll(async () => {
+  ctx = await createTestContext();
+  producer = createProducer({ settings: ctx.settings, organizationId: 'org-a' });
+  receiver = await startReceiver();
+  queue = new Queue(ctx.settings.queueName, {
+    connection: ctx.redis,
+    prefix: ctx.settings.queuePrefix,
+  });
+});
+
+afterAll(async () => {
+  await worker?.close();
+  await queue.close();
+  await producer.close();
+  await receiver.close();
+  await ctx.cleanup();
+});
+
+function startWorker(): WebhookWorker {
+  const captured = capturingLogger();
+  logs = captured.lines;
+  worker = createWorker({ settings: ctx.settings, logger: captured.logger });
+  return worker;
+}
+
+async function failedReason(job: Job): Promise<string> {
+  return waitFor(
+    async () => {
+      const fresh = await queue.getJob(job.id ?? '');
+      return fresh?.finishedOn === undefined ? undefined : (fresh.failedReason ?? 'completed');
+    },
+    { what: `job ${job.id ?? ''} to finish` },
+  );
+}
+
+async function rejected(check: 'mac' | 'envelope'): Promise<number> {
+  const text =
+    (await worker?.metrics.getSingleMetricAsString('letta_webhooks_rejected_jobs_total')) ?? '';
+  return Number(new RegExp(`check="${check}"} (\\d+)`).exec(text)?.[1] ?? 0);
+}
+
+const step = EXAMPLE_EVENT_DATA['agent.step.completed'];
+
+describe('job data in Redis is not trusted', () => {
+  it('refuses forged or unauthenticated jobs unsent and unrecorded, and keeps delivering', async () => {
+    const target = await producer.createEndpoint({
+      url: receiver.url('/target'),
+      organizationId: 'org-a',
+      eventTypes: ['*'],
+    });
+    // Published with no worker running: the genuine job waits in Redis, where an attacker reads it.
+    const published = await producer.publishEvent('agent-1', 'agent.step.completed', step);
+    const deliveryId = published.deliveries[0]?.deliveryId ?? '';
+    const genuine = await waitFor(
+      async () => (await queue.getJob(deliveryId))?.data as DeliveryJobData | undefined,
+      { what: 'the genuine job' },
+    );
+    expect(genuine.auth).toMatch(/^v1\.test\./);
+
+    const forged = genuine.body.replace('"agent-1"', '"agent-evil"');
+    expect(forged).not.toBe(genuine.body);
+    const unsigned: DeliveryJobData = { ...genuine };
+    delete unsigned.auth;
+    const attacker = new JobAuthenticator([{ id: 'test', key: randomBytes(32) }]);
+    const forgeries: [DeliveryJobData, string][] = [
+      [{ ...genuine, body: forged }, 'job MAC does not match its data'],
+      [unsigned, 'job data carries no MAC'],
+      // Copied ids and tag, as a resend: would send the delivery again.
+      [{ ...genuine, trigger: 'manual' }, 'job MAC does not match its data'],
+      [attacker.sign({ ...unsigned, body: forged }), 'job MAC does not match its data'],
+      [
+        new JobAuthenticator([{ id: 'k9', key: randomBytes(32) }]).sign(unsigned),
+        'job MAC is under key "k9", which is not configured',
+      ],
+    ];
+    const jobs = [];
+    for (const [data] of forgeries)
+      jobs.push(await queue.add(DELIVERY_JOB_NAME, data, { jobId: newId('dlv'), attempts: 5 }));
+
+    startWorker();
+    for (const [index, job] of jobs.entries()) {
+      expect(await failedReason(job)).toBe(`rejected_job: ${forgeries[index]?.[1] ?? ''}`);
+      expect((await queue.getJob(job.id ?? ''))?.attemptsMade).toBe(1);
+    }
+    expect(await rejected('mac')).toBe(forgeries.length);
+    const refusals = logs.filter((line) => line.includes('"errorKind":"rejected_job"'));
+    expect(refusals).toHaveLength(forgeries.length);
+    for (const line of refusals) {
+      expect(JSON.parse(line)).toMatchObject({ level: 50 });
+      expect(line).not.toContain(genuine.body);
+    }
+
+    // Only the genuine job was sent, once, and it verifies; the forgeries wrote nothing.
+    await waitFor(() => (receiver.requestsTo('/target').length === 1 ? true : undefined));
+    const attempts = await waitFor(async () => {
+      const rows = await ctx.db
+        .selectFrom('webhook_attempts')
+        .select(['attempt_number', 'status_code', 'error_kind'])
+        .where('delivery_id', '=', deliveryId)
+        .execute();
+      return rows.length > 0 ? rows : undefined;
+    });
+    expect(attempts).toEqual([{ attempt_number: 1, status_code: 200, error_kind: null }]);
+    expect(receiver.requests).toHaveLength(1);
+    const [request] = receiver.requestsTo('/target');
+    expect(request?.body.toString()).toBe(genuine.body);
+    expect(verifyWebhook(request?.body ?? '', request?.headers ?? {}, target.secret).agent_id).toBe(
+      'agent-1',
+    );
+  });
+
+  it('refuses an authenticated job whose organization, agent or type does not match its endpoint', async () => {
+    const runOnly = await producer.createEndpoint({
+      url: receiver.url('/run-only'),
+      organizationId: 'org-a',
+      agentId: 'agent-1',
+      eventTypes: ['agent.run.completed'],
+    });
+    const otherOrg = await producer.createEndpoint({
+      url: receiver.url('/org-b'),
+      organizationId: 'org-b',
+      eventTypes: ['*'],
+    });
+    // A signer holding the key (a buggy or compromised producer) still cannot cross these lines.
+    const signer = JobAuthenticator.fromSettings(ctx.settings);
+    const jobFor = (
+      endpointId: string,
+      agentId: string,
+      eventType: DeliveryJobData['eventType'],
+    ) => {
+      const eventId = newId('evt');
+      return signer.sign({
+        deliveryId: deliveryIdFor(eventId, endpointId),
+        eventId,
+        endpointId,
+        eventType,
+        agentId,
+        organizationId: 'org-a',
+        occurredAt: new Date().toISOString(),
+        body: JSON.stringify({ event_id: eventId, organization_id: 'org-a', agent_id: agentId }),
+      });
+    };
+    const cases: [DeliveryJobData, string][] = [
+      [
+        jobFor(otherOrg.id, 'agent-1', 'agent.run.completed'),
+        'event of organization org-a for an endpoint of organization org-b',
+      ],
+      [
+        jobFor(runOnly.id, 'agent-2', 'agent.run.completed'),
+        'event of agent agent-2 for an endpoint of agent agent-1',
+      ],
+      [
+        jobFor(runOnly.id, 'agent-1', 'agent.step.completed'),
+        'the endpoint does not subscribe to agent.step.completed',
+      ],
+    ];
+    worker ??= startWorker();
+    const before = await rejected('envelope');
+    for (const [data, why] of cases) {
+      const job = await queue.add(DELIVERY_JOB_NAME, data, { jobId: data.deliveryId, attempts: 5 });
+      expect(await failedReason(job)).toBe(`rejected_job: ${why}`);
+      const delivery = await ctx.db
+        .selectFrom('webhook_deliveries')
+        .select(['status'])
+        .where('id', '=', data.deliveryId)
+        .executeTakeFirst();
+      expect(delivery?.status).toBe('failed');
+      const attempts = await ctx.db
+        .selectFrom('webhook_attempts')
+        .select(['error_kind', 'error_message', 'status_code'])
+        .where('delivery_id', '=', data.deliveryId)
+        .execute();
+      expect(attempts).toEqual([
+        { error_kind: 'rejected_job', error_message: `job refused: ${why}`, status_code: null },
+      ]);
+    }
+    expect((await rejected('envelope')) - before).toBe(cases.length);
+    expect(receiver.requestsTo('/run-only')).toHaveLength(0);
+    expect(receiver.requestsTo('/org-b')).toHaveLength(0);
+
+    // A test event may be of a type the endpoint does not subscribe to.
+    await producer.sendTestEvent(runOnly.id, { eventType: 'agent.step.completed' });
+    await waitFor(() => (receiver.requestsTo('/run-only').length === 1 ? true : undefined));
+  });
+});
