@@ -66,6 +66,8 @@ export const PUBLISH_CALLERS = 50;
 export interface BenchContext {
   readonly options: BenchOptions;
   readonly sizes: Sizes;
+  /** The environment measured processes start with: the bench's database, Redis and keys. */
+  readonly env: Readonly<Record<string, string>>;
   /** Driver-side settings (the bench's database and Redis). */
   readonly settings: Settings;
   /** Per-endpoint in-flight cap of the workers (their setting). */
@@ -86,8 +88,11 @@ export interface BenchContext {
   publish(deliveries: number, target: Target | 'hang'): Promise<void>;
   /** Starts `count` measured processes of `mode`. */
   start(mode: ChildMode, count: number, env?: Readonly<Record<string, string>>): Promise<Child[]>;
-  /** Starts metering CPU of `children` and of the services (Redis, receiver, Postgres, driver). */
-  meter(children: readonly Child[]): Promise<CpuMeter>;
+  /**
+   * Starts metering CPU of `children` (reported as `group`, default `worker`)
+   * and of the services (Redis, receiver, Postgres, driver).
+   */
+  meter(children: readonly Child[], group?: string): Promise<CpuMeter>;
   /** Resolves once `children` together completed `count` jobs (asked over IPC). */
   completed(children: readonly Child[], count: number): Promise<void>;
   close(): Promise<void>;
@@ -213,6 +218,7 @@ export async function openContext(options: BenchOptions): Promise<BenchContext> 
   return {
     options,
     sizes,
+    env,
     settings,
     inFlightCap: settings.endpointMaxInFlight,
     redis,
@@ -263,9 +269,9 @@ export async function openContext(options: BenchOptions): Promise<BenchContext> 
       }
       return started;
     },
-    meter(measured) {
+    meter(measured, group = 'worker') {
       const groups = {
-        worker: measured.map((child) => child.pid),
+        [group]: measured.map((child) => child.pid),
         receiver: [receiver.pid],
         redis: [redisServer.server.pid ?? 0],
       };

@@ -1,4 +1,5 @@
 import type { Scenario } from '../scenario.js';
+import { apiIngest } from './api-ingest.js';
 import { ceilingAxios } from './ceiling-axios.js';
 import { ceilingBarePipeline } from './ceiling-bare-pipeline.js';
 import { ceilingNoop } from './ceiling-noop.js';
@@ -19,6 +20,7 @@ export const scenarios: readonly Scenario[] = [
   ceilingBarePipeline,
   ceilingQueueAdd,
   publish,
+  apiIngest,
   e2eOneEndpoint,
   e2eFanOut,
   e2eTwoWorkers,

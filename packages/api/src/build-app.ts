@@ -88,6 +88,8 @@ export async function buildApp(options: BuildAppOptions): Promise<BuiltApp> {
         route,
         status: reply.statusCode,
         ms: Math.round(reply.elapsedTime * 10) / 10,
+        // The client's address: from X-Forwarded-For only behind a trusted proxy.
+        ip: request.ip,
         credential: request.principal?.credentialId,
       },
       'request',

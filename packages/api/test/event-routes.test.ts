@@ -11,10 +11,10 @@ let endpointId: string;
 
 const step = EXAMPLE_EVENT_DATA['agent.step.completed'];
 
-async function settled(deliveryId: string): Promise<Record<string, unknown>> {
+async function settled(deliveryId: string, asKey = key): Promise<Record<string, unknown>> {
   return waitFor(
     async () => {
-      const answer = await f.call('GET', `/v1/deliveries/${deliveryId}`, { key });
+      const answer = await f.call('GET', `/v1/deliveries/${deliveryId}`, { key: asKey });
       return answer.status === 200 && answer.body.status !== 'pending' ? answer.body : undefined;
     },
     { what: `delivery ${deliveryId} to settle` },
@@ -174,6 +174,142 @@ describe('delivery log', () => {
       },
       { what: 'the manual resend attempt' },
     );
+  });
+});
+
+describe('event replay', () => {
+  it('POST /v1/events/{id}/replay sends it again to the endpoints that had it, and first to those added since', async () => {
+    const replayKey = await f.keyFor('org-replay');
+    const first = await f.call('POST', '/v1/endpoints', {
+      key: replayKey,
+      json: { url: receiver.url('/replay-first'), event_types: ['agent.tool.attached'] },
+    });
+    const published = await f.call('POST', '/v1/events', {
+      key: replayKey,
+      json: {
+        agent_id: 'agent-replay',
+        event_type: 'agent.tool.attached',
+        data: EXAMPLE_EVENT_DATA['agent.tool.attached'],
+      },
+    });
+    const eventId = published.body.event_id as string;
+    const [original] = published.body.deliveries as { delivery_id: string }[];
+    expect(await settled(original?.delivery_id ?? '', replayKey)).toMatchObject({
+      status: 'succeeded',
+    });
+    const later = await f.call('POST', '/v1/endpoints', {
+      key: replayKey,
+      json: { url: receiver.url('/replay-later'), event_types: ['agent.*'] },
+    });
+
+    // Another organization's key finds nothing, exactly like an unknown id.
+    const foreign = await f.call('POST', `/v1/events/${eventId}/replay`, { key });
+    expect(foreign.status).toBe(404);
+    expect(foreign.body.error).toMatchObject({ code: 'NOT_FOUND', field: 'event_id' });
+    expect(receiver.requestsTo('/replay-first')).toHaveLength(1);
+
+    const replayed = await f.call('POST', `/v1/events/${eventId}/replay`, { key: replayKey });
+    expect(replayed.status).toBe(202);
+    expect(replayed.body.event_id).toBe(eventId);
+    expect(
+      [...(replayed.body.deliveries as { endpoint_id: string }[])].sort((a, b) =>
+        a.endpoint_id.localeCompare(b.endpoint_id),
+      ),
+    ).toEqual(
+      [
+        { delivery_id: original?.delivery_id, endpoint_id: first.body.id },
+        { delivery_id: expect.stringMatching(/^dlv_/), endpoint_id: later.body.id },
+      ].sort((a, b) => String(a.endpoint_id).localeCompare(String(b.endpoint_id))),
+    );
+    await waitFor(
+      () =>
+        receiver.requestsTo('/replay-first').length === 2 &&
+        receiver.requestsTo('/replay-later').length === 1
+          ? true
+          : undefined,
+      { what: 'the replayed event at both endpoints' },
+    );
+    const bodies = [
+      ...receiver.requestsTo('/replay-first'),
+      ...receiver.requestsTo('/replay-later'),
+    ].map((r) => r.body.toString());
+    expect(new Set(bodies).size).toBe(1);
+    expect(JSON.parse(bodies[0] ?? '{}')).toMatchObject({ event_id: eventId });
+    const detail = await f.call('GET', `/v1/deliveries/${original?.delivery_id}`, {
+      key: replayKey,
+    });
+    expect(detail.body.attempts.map((a: { trigger: string }) => a.trigger)).toContain('manual');
+    // An admin key names the event's organization (event ids are unique per organization).
+    const unnamed = await f.call('POST', `/v1/events/${eventId}/replay`, { key: f.adminKey });
+    expect(unnamed.status).toBe(400);
+    expect(unnamed.body.error).toMatchObject({ code: 'INVALID_INPUT', field: 'organization_id' });
+    const byAdmin = await f.call('POST', `/v1/events/${eventId}/replay`, {
+      key: f.adminKey,
+      json: { organization_id: 'org-replay' },
+    });
+    expect(byAdmin.status).toBe(202);
+    expect(byAdmin.body.event_id).toBe(eventId);
+  });
+});
+
+describe('event ids', () => {
+  it('are unique per organization: two organizations use one id, each its own event; a repeat delivers nothing twice', async () => {
+    const run = EXAMPLE_EVENT_DATA['agent.run.completed'];
+    const shared = 'evt_used-by-two-organizations';
+    const organizations = ['a', 'b'] as const;
+    const keys = { a: await f.keyFor('org-ids-a'), b: await f.keyFor('org-ids-b') };
+    const endpoints: Record<string, string> = {};
+    const published: Record<string, { event_id: string; deliveries: unknown[] }> = {};
+    for (const org of organizations) {
+      const created = await f.call('POST', '/v1/endpoints', {
+        key: keys[org],
+        json: { url: receiver.url(`/ids-${org}`), event_types: ['agent.run.completed'] },
+      });
+      endpoints[org] = created.body.id as string;
+    }
+    const event = (org: string) => ({
+      agent_id: 'agent-ids',
+      event_type: 'agent.run.completed',
+      event_id: shared,
+      data: { ...run, metadata: { organization: org } },
+    });
+    for (const org of organizations) {
+      const answer = await f.call('POST', '/v1/events', { key: keys[org], json: event(org) });
+      expect(answer.status).toBe(202);
+      expect(answer.body).toEqual({
+        event_id: shared,
+        deliveries: [{ delivery_id: expect.stringMatching(/^dlv_/), endpoint_id: endpoints[org] }],
+      });
+      published[org] = answer.body;
+    }
+    // The same event again answers the same and creates nothing.
+    const again = await f.call('POST', '/v1/events', { key: keys.a, json: event('a') });
+    expect({ status: again.status, body: again.body }).toEqual({ status: 202, body: published.a });
+
+    for (const org of organizations) {
+      const [delivery] = published[org]?.deliveries as { delivery_id: string }[];
+      expect(await settled(delivery?.delivery_id ?? '', keys[org])).toMatchObject({
+        status: 'succeeded',
+      });
+      const listed = await f.call('GET', `/v1/deliveries?endpoint_id=${endpoints[org]}`, {
+        key: keys[org],
+      });
+      expect(listed.body.data).toHaveLength(1);
+      const received = receiver.requestsTo(`/ids-${org}`);
+      expect(received).toHaveLength(1);
+      expect(JSON.parse(received[0]?.body.toString() ?? '{}')).toMatchObject({
+        event_id: shared,
+        organization_id: `org-ids-${org}`,
+        data: { metadata: { organization: org } },
+      });
+    }
+    // An admin replays one organization's event by naming it.
+    const replayed = await f.call('POST', `/v1/events/${shared}/replay`, {
+      key: f.adminKey,
+      json: { organization_id: 'org-ids-b' },
+    });
+    expect(replayed.status).toBe(202);
+    expect(replayed.body.deliveries).toEqual(published.b?.deliveries);
   });
 });
 

@@ -49,6 +49,7 @@ describe('OpenAPI document', () => {
     const expected = [
       'POST /v1/events',
       'POST /v1/events/batch',
+      'POST /v1/events/{id}/replay',
       'GET /v1/endpoints',
       'POST /v1/endpoints',
       'GET /v1/endpoints/{id}',

@@ -1,9 +1,7 @@
-import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { pino } from 'pino';
 import { createTestContext, type TestContext } from '../../../test/support/harness.js';
 import { ApiKeyStore, startApi, type RunningApi } from '../src/index.js';
-import { call } from './support/api-fixture.js';
+import { call, capturingLogger } from './support/api-fixture.js';
 
 let ctx: TestContext;
 let api: RunningApi;
@@ -12,14 +10,7 @@ const lines: Record<string, unknown>[] = [];
 
 beforeAll(async () => {
   ctx = await createTestContext({ WEBHOOK_API_PORT: '0' });
-  const sink = new Writable({
-    write(chunk: Buffer, _encoding, done) {
-      for (const line of chunk.toString().split('\n'))
-        if (line !== '') lines.push(JSON.parse(line) as Record<string, unknown>);
-      done();
-    },
-  });
-  api = await startApi({ settings: ctx.settings, logger: pino({ level: 'info' }, sink) });
+  api = await startApi({ settings: ctx.settings, logger: capturingLogger(lines) });
   key = (await new ApiKeyStore(ctx.db).create({ organizationId: 'org-ops' })).key;
 });
 

@@ -47,7 +47,7 @@ import {
   type PublishResult,
 } from './publish-event.js';
 import { RedisPolicyGate } from './redis-policy-gate.js';
-import { Replayer, type QueuedJob, type RecoverOptions } from './replay.js';
+import { Replayer, type QueuedJob, type RecoverOptions, type ReplayScope } from './replay.js';
 import { resealSecrets } from './reseal-secrets.js';
 import { TestEventSender, type TestEventInput, type TestEventResult } from './send-test-event.js';
 
@@ -121,12 +121,10 @@ export interface Producer {
   recoverEndpoint(endpointId: string, options: RecoverOptions): Promise<{ enqueued: number }>;
   /**
    * Delivers a stored event to the endpoints that match it now. Event ids are
-   * unique per organization: `organizationId` (default: the producer's) picks one.
+   * unique per organization: `scope.organizationId` (default: the producer's)
+   * picks one; an event outside `scope` is reported like a missing one.
    */
-  replayEvent(
-    eventId: string,
-    options?: { readonly organizationId?: string },
-  ): Promise<PublishResult>;
+  replayEvent(eventId: string, scope?: ReplayScope): Promise<PublishResult>;
   /**
    * Sends a test event (the catalogue's example payload) to one endpoint as a
    * recorded delivery, trigger `test`, and waits up to `waitMs` for its first attempt.
@@ -375,8 +373,13 @@ export function createProducer(options: ProducerOptions = {}): Producer {
     getDelivery: (id) => log.get(id),
     resendDelivery: (id) => replayer.resend(id),
     recoverEndpoint: (id, recover) => replayer.recover(id, recover),
-    replayEvent: (eventId, replay) =>
-      replayer.replayEvent(eventId, replay?.organizationId ?? options.organizationId),
+    replayEvent: (eventId, scope) => {
+      const organizationId = scope?.organizationId ?? options.organizationId;
+      return replayer.replayEvent(eventId, {
+        ...scope,
+        ...(organizationId === undefined ? {} : { organizationId }),
+      });
+    },
     sendTestEvent: (endpointId, test) => testEvents.send(endpointId, test),
     getCallbackSecret: (organizationId) => callbacks.secret(organizationId),
     async getStats(windowSeconds = 60) {

@@ -31,6 +31,14 @@ export interface RecoverOptions {
   readonly limit?: number;
 }
 
+/** Options of `replayEvent`: the event is found only within this scope. */
+export interface ReplayScope {
+  /** Only an event of this organization is found. Default: any (the producer: its own). */
+  readonly organizationId?: string;
+  /** Only an event of this agent is found. Default: any. */
+  readonly agentId?: string;
+}
+
 const BATCH = 500;
 
 function manualJob(row: StoredDelivery): QueuedJob {
@@ -141,15 +149,18 @@ export class Replayer {
    * Delivers a stored event to the endpoints that match it now: resends to
    * endpoints that had it, first deliveries to endpoints added since.
    *
-   * Event ids are unique per organization: `organizationId` picks the
-   * event when two organizations used the same id.
+   * Event ids are unique per organization: `scope.organizationId` picks the
+   * event when two organizations used the same id. An event outside `scope`
+   * is reported exactly like a missing one.
    *
    * @throws {WebhookError} `NOT_FOUND` (field `eventId`); `INVALID_INPUT`
    * (field `organizationId`) when the id is ambiguous and none was given.
    */
-  async replayEvent(eventId: string, organizationId?: string): Promise<PublishResult> {
+  async replayEvent(eventId: string, scope: ReplayScope = {}): Promise<PublishResult> {
     let query = this.#db.selectFrom('webhook_events').selectAll().where('id', '=', eventId);
-    if (organizationId !== undefined) query = query.where('organization_id', '=', organizationId);
+    if (scope.organizationId !== undefined)
+      query = query.where('organization_id', '=', scope.organizationId);
+    if (scope.agentId !== undefined) query = query.where('agent_id', '=', scope.agentId);
     const found = await query.limit(2).execute();
     if (found.length > 1)
       throw new WebhookError({

@@ -340,6 +340,15 @@ export const settingsSchema = z
       .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
       .default('info'),
   })
+  .superRefine((env, ctx) => {
+    // api lane: an event the producer accepts must fit in a request the API reads.
+    if (env.WEBHOOK_API_BODY_LIMIT_BYTES < env.WEBHOOK_MAX_PAYLOAD_BYTES)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['WEBHOOK_API_BODY_LIMIT_BYTES'],
+        message: `must be at least WEBHOOK_MAX_PAYLOAD_BYTES (${env.WEBHOOK_MAX_PAYLOAD_BYTES}): an event at the payload limit could not be posted`,
+      });
+  })
   .transform((env) => ({
     databaseUrl: env.DATABASE_URL,
     databasePoolSize: env.DATABASE_POOL_SIZE,

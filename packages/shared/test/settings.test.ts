@@ -107,4 +107,14 @@ describe('settings', () => {
       );
     }
   });
+
+  it('refuses an API body limit below the payload limit: such an event could not be posted', () => {
+    expect(() =>
+      loadSettings({ WEBHOOK_MAX_PAYLOAD_BYTES: '65536', WEBHOOK_API_BODY_LIMIT_BYTES: '4096' }),
+    ).toThrow(/WEBHOOK_API_BODY_LIMIT_BYTES: must be at least WEBHOOK_MAX_PAYLOAD_BYTES \(65536\)/);
+    expect(
+      loadSettings({ WEBHOOK_MAX_PAYLOAD_BYTES: '4096', WEBHOOK_API_BODY_LIMIT_BYTES: '4096' }).api
+        .bodyLimitBytes,
+    ).toBe(4096);
+  });
 });

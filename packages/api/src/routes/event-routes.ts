@@ -3,12 +3,15 @@ import { principalOf } from '../auth/authenticate.js';
 import type { Principal } from '../auth/principal.js';
 import { actingAgent, actingOrganization } from '../auth/scope.js';
 import type { ApiServices } from '../services.js';
+import { idParamsSchema } from '../wire/common-schemas.js';
 import {
   publishBatchBodySchema,
   publishBatchResultSchema,
   publishEventBodySchema,
   publishResultSchema,
+  replayEventBodySchema,
 } from '../wire/event-schemas.js';
+import { OPTIONAL_BODY } from '../openapi/finish-document.js';
 import { toWire } from '../wire/to-wire.js';
 import type { z } from 'zod';
 import { answer, errorResponses, type ApiApp } from './route-types.js';
@@ -39,7 +42,7 @@ function toBatchEvent(
   };
 }
 
-/** Event ingest: `POST /v1/events` and `POST /v1/events/batch`. */
+/** Event ingest and replay: `POST /v1/events`, `POST /v1/events/batch`, `POST /v1/events/{id}/replay`. */
 export function eventRoutes(app: ApiApp, services: ApiServices): void {
   const { producer } = services;
 
@@ -97,6 +100,35 @@ export function eventRoutes(app: ApiApp, services: ApiServices): void {
       );
       const results = await producer.publishEvents(events);
       return reply.code(202).send({ data: results.map((result) => toWire(result)) });
+    },
+  );
+
+  app.post(
+    '/events/:id/replay',
+    {
+      schema: {
+        operationId: 'replayEvent',
+        summary: 'Deliver a stored event again to the endpoints that match it now',
+        description:
+          'Endpoints that had it get it again (same event id and body, a fresh signature, trigger `manual`); endpoints subscribed since get a first delivery. An unknown id, or an event of another organization, answers 404.',
+        tags,
+        params: idParamsSchema,
+        body: replayEventBodySchema,
+        [OPTIONAL_BODY]: true,
+        response: {
+          202: answer('Queued: one delivery per endpoint that matches now.', publishResultSchema),
+          ...errorResponses(404),
+        },
+      },
+    },
+    async (request, reply) => {
+      const principal = principalOf(request);
+      const agentId = actingAgent(principal, undefined);
+      const result = await producer.replayEvent(request.params.id, {
+        organizationId: actingOrganization(principal, request.body.organization_id),
+        ...(agentId === undefined ? {} : { agentId }),
+      });
+      return reply.code(202).send(toWire(result));
     },
   );
 }

@@ -39,6 +39,15 @@ export const publishBatchBodySchema = z.strictObject({
   events: z.array(publishEventBodySchema).min(1).max(MAX_BATCH),
 });
 
+/** `POST /v1/events/{id}/replay`: which organization's event (event ids are unique per organization). */
+export const replayEventBodySchema = z.strictObject({
+  organization_id: envelope.organization_id
+    .optional()
+    .describe(
+      "The event's organization: required with an admin key; an organization's key replays in its own.",
+    ),
+});
+
 /** What a publish created: the event id and one delivery per matching endpoint. */
 export const publishResultSchema = named(
   'PublishResult',

@@ -1,4 +1,6 @@
 import { request as httpRequest, type IncomingHttpHeaders } from 'node:http';
+import { Writable } from 'node:stream';
+import { pino, type Logger } from 'pino';
 import type { SettingsEnv } from '@letta-webhooks/shared';
 import { createWorker, type WebhookWorker } from '@letta-webhooks/worker';
 import { createTestContext, type TestContext } from '../../../../test/support/harness.js';
@@ -40,6 +42,18 @@ export interface ApiFixture {
   keyFor(organizationId: string): Promise<string>;
   call(method: string, path: string, options?: CallOptions): Promise<Answer>;
   close(): Promise<void>;
+}
+
+/** A pino logger at `info` whose every line is parsed into `lines`. */
+export function capturingLogger(lines: Record<string, unknown>[]): Logger {
+  const sink = new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      for (const line of chunk.toString().split('\n'))
+        if (line !== '') lines.push(JSON.parse(line) as Record<string, unknown>);
+      done();
+    },
+  });
+  return pino({ level: 'info' }, sink);
 }
 
 /** One request over a fresh loopback connection (no pooled sockets outlive a test). */
