@@ -7,6 +7,7 @@ import { axeSource, startBrowser, type Browser } from './support/browser.js';
 import { startApiFixture, type ApiFixture } from './support/api-fixture.js';
 import {
   HOSTILE,
+  PATIENT_DELIVERY,
   expectAccessible,
   expectNothingExecuted,
   expectQuietWatch,
@@ -27,10 +28,7 @@ let failing = false;
 const watch = pageWatch();
 
 beforeAll(async () => {
-  f = await startApiFixture(
-    { WEBHOOK_MAX_ATTEMPTS: '2', WEBHOOK_API_TEST_WAIT_MS: '5000' },
-    { deliver: true },
-  );
+  f = await startApiFixture({ ...PATIENT_DELIVERY, WEBHOOK_MAX_ATTEMPTS: '2' }, { deliver: true });
   f.receiver.respond(() =>
     failing
       ? { status: 500, headers: { 'content-type': 'text/html' }, body: `receiver down ${HOSTILE}` }
@@ -70,7 +68,7 @@ describe('the portal in a browser', () => {
     ]);
     // The page's own scripts cannot read the session cookie.
     expect(await page.evaluate('document.cookie')).toBe('');
-  }, 30_000);
+  }, 60_000);
 
   it('creates an endpoint from the page, with the keyboard only', async () => {
     const focused = () => focusedText(page);
@@ -112,7 +110,7 @@ describe('the portal in a browser', () => {
     await page.getByRole('heading', { name: f.receiver.url('/hook') }).waitFor();
     endpointId = /#\/endpoints\/(ep_\w+)/.exec(page.url())?.[1] ?? '';
     expect(endpointId).toMatch(/^ep_/);
-  }, 30_000);
+  }, 60_000);
 
   it('sends a test event and shows the attempt; the log shows it succeeded', async () => {
     await page.getByLabel('Event type to send').selectOption('agent.run.completed');
@@ -127,7 +125,7 @@ describe('the portal in a browser', () => {
     const row = page.locator('tbody tr').first();
     await row.getByText('Succeeded').waitFor();
     await expect(row.textContent()).resolves.toContain('agent.run.completed');
-  }, 30_000);
+  }, 60_000);
 
   it('shows a failed attempt with its response excerpt as text, resends it, and sees it succeed', async () => {
     failing = true;
@@ -197,7 +195,7 @@ describe('the portal in a browser', () => {
     await page.getByRole('button', { name: 'Copy schema' }).first().waitFor();
     await accessible(page, 'catalogue');
     await shot(page, 'catalogue');
-  }, 30_000);
+  }, 60_000);
 
   it("another organization's endpoint and delivery are not found from a direct URL", async () => {
     const other = await f.call('POST', '/v1/endpoints', {
@@ -220,7 +218,7 @@ describe('the portal in a browser', () => {
     expect(await page.getByText(f.receiver.url('/b')).count()).toBe(0);
     await accessible(page, 'endpoints');
     await shot(page, 'endpoints');
-  }, 30_000);
+  }, 60_000);
 
   it('refuses a used link and an expired one', async () => {
     const used = await linkFor('org-a');
@@ -247,7 +245,7 @@ describe('the portal in a browser', () => {
     await accessible(late, 'expired link');
     await shot(late, 'expired-link');
     await late.close();
-  }, 30_000);
+  }, 60_000);
 
   it('loaded nothing from another origin and logged no error', () => {
     expectQuietWatch(watch);

@@ -6,6 +6,7 @@ import { waitFor } from '../../../test/support/harness.js';
 import { startApiFixture, type ApiFixture } from './support/api-fixture.js';
 import { ARTIFACTS, axeSource, startBrowser, type Browser } from './support/browser.js';
 import {
+  PATIENT_DELIVERY,
   expectAccessible,
   expectQuietWatch,
   focusedText,
@@ -55,7 +56,7 @@ async function expectLogShows(ids: readonly string[]): Promise<void> {
         .sort();
       return JSON.stringify(shown) === JSON.stringify(want) ? true : undefined;
     },
-    { what: 'the log to show the stored deliveries', timeoutMs: 10_000 },
+    { what: 'the log to show the stored deliveries', timeoutMs: 20_000 },
   ).catch(() => {
     expect(shown).toEqual(want);
   });
@@ -69,7 +70,7 @@ async function applyFilters(): Promise<void> {
 }
 
 beforeAll(async () => {
-  f = await startApiFixture({ WEBHOOK_MAX_ATTEMPTS: '1' }, { deliver: true });
+  f = await startApiFixture({ ...PATIENT_DELIVERY, WEBHOOK_MAX_ATTEMPTS: '1' }, { deliver: true });
   f.receiver.respond((request) =>
     request.path === '/two' && twoFailing
       ? { status: 503, body: 'two is down' }
@@ -106,7 +107,7 @@ beforeAll(async () => {
       const rows = await stored();
       return rows.length === 12 && rows.every((r) => r.status !== 'pending') ? true : undefined;
     },
-    { what: 'every delivery to finish' },
+    { what: 'every delivery to finish', timeoutMs: 60_000 },
   );
   // Two of endpoint one's deliveries (and their attempts) happened three days ago.
   const old = (await stored())
@@ -123,7 +124,7 @@ beforeAll(async () => {
   page = await watchedPage(f, browser, watch);
   await page.goto(await portalLink(f, ORG));
   await page.getByRole('heading', { name: 'Endpoints' }).waitFor();
-}, 60_000);
+}, 120_000);
 
 afterAll(async () => {
   await browser?.close();
@@ -187,13 +188,14 @@ describe('the delivery log, recovery, charts and catalogue', () => {
       .select(['a.duration_ms', 'a.started_at'])
       .where('d.endpoint_id', '=', one)
       .execute();
-    // percentile_cont computed here, as the page shows it (rounded to the ms).
+    // percentile_cont computed here, written as the page writes durations.
     const percentile = (durations: readonly number[], p: number) => {
       const sorted = [...durations].sort((a, b) => a - b);
       const at = p * (sorted.length - 1);
       const lo = sorted[Math.floor(at)] ?? NaN;
       const hi = sorted[Math.ceil(at)] ?? NaN;
-      return `${Math.round(Math.round((lo + (hi - lo) * (at - Math.floor(at))) * 10) / 10)} ms`;
+      const ms = Math.round((lo + (hi - lo) * (at - Math.floor(at))) * 10) / 10;
+      return ms >= 1000 ? `${(ms / 1000).toFixed(2)} s` : `${Math.round(ms)} ms`;
     };
     const all = attempts.map((a) => a.duration_ms);
     const today = attempts
@@ -223,7 +225,7 @@ describe('the delivery log, recovery, charts and catalogue', () => {
     await page
       .getByRole('region', { name: 'Attempts' })
       .screenshot({ path: new URL('endpoint-chart.png', ARTIFACTS).pathname });
-  }, 30_000);
+  }, 60_000);
 
   it("recovers an endpoint's failed deliveries since a time: the receiver gets them", async () => {
     // The list's health columns say what the endpoint's row holds.
@@ -257,13 +259,13 @@ describe('the delivery log, recovery, charts and catalogue', () => {
         const rows = (await stored()).filter((r) => r.endpoint_id === two);
         return rows.every((r) => r.status === 'succeeded') ? true : undefined;
       },
-      { what: 'the recovered deliveries to succeed' },
+      { what: 'the recovered deliveries to succeed', timeoutMs: 40_000 },
     );
     expect(f.receiver.requestsTo('/two')).toHaveLength(before + 5);
     await page.getByRole('button', { name: 'Refresh chart' }).click();
     await page.locator('figcaption').getByText('5 succeeded', { exact: true }).waitFor();
     await page.locator('figcaption').getByText('5 failed', { exact: true }).waitFor();
-  }, 30_000);
+  }, 60_000);
 
   it("copies a delivery's body exactly as sent, and an example and a schema from the catalogue", async () => {
     await browser.context.grantPermissions(['clipboard-read', 'clipboard-write'], {
@@ -292,7 +294,7 @@ describe('the delivery log, recovery, charts and catalogue', () => {
     await section.getByText('JSON Schema').click();
     await section.getByRole('button', { name: 'Copy schema' }).click();
     expect(JSON.parse(await clipboard())).toEqual(first.schema);
-  }, 30_000);
+  }, 60_000);
 
   it("a link narrowed to one agent shows only that agent's endpoints and deliveries", async () => {
     const mine = await f.call('POST', '/v1/endpoints', {
@@ -321,7 +323,7 @@ describe('the delivery log, recovery, charts and catalogue', () => {
       .getByText(/Not found/)
       .waitFor();
     await narrowed.close();
-  }, 30_000);
+  }, 60_000);
 
   it('loaded nothing from another origin and logged no error', () => {
     expectQuietWatch(watch);

@@ -7,6 +7,7 @@ import { startApiFixture, type ApiFixture } from './support/api-fixture.js';
 import { axeSource, startBrowser, type Browser } from './support/browser.js';
 import {
   HOSTILE,
+  PATIENT_DELIVERY,
   expectAccessible,
   expectNothingExecuted,
   expectQuietWatch,
@@ -29,7 +30,7 @@ const watch = pageWatch();
 let hostileResponse = false;
 
 beforeAll(async () => {
-  f = await startApiFixture({ WEBHOOK_API_TEST_WAIT_MS: '5000' }, { deliver: true });
+  f = await startApiFixture(PATIENT_DELIVERY, { deliver: true });
   f.receiver.respond(() =>
     hostileResponse
       ? { status: 200, headers: { 'content-type': 'text/html' }, body: `thanks ${HOSTILE}` }
@@ -40,7 +41,7 @@ beforeAll(async () => {
   page = await watchedPage(f, browser, watch);
   await page.goto(await portalLink(f, 'org-m'));
   await page.getByRole('heading', { name: 'Endpoints' }).waitFor();
-}, 60_000);
+}, 120_000);
 
 afterAll(async () => {
   await browser?.close();
@@ -83,7 +84,10 @@ async function sendTest(type: string): Promise<ReceivedRequest> {
   const before = managed().length;
   await page.getByLabel('Event type to send').selectOption(type);
   await page.getByRole('button', { name: 'Send test event' }).click();
-  const request = await waitFor(() => managed()[before], { what: 'the test event' });
+  const request = await waitFor(() => managed()[before], {
+    what: 'the test event',
+    timeoutMs: 40_000,
+  });
   expect(managed()).toHaveLength(before + 1);
   expect(request.headers['x-letta-event-type']).toBe(type);
   // The page shows this delivery's attempt.
@@ -130,7 +134,7 @@ describe('managing an endpoint from the portal', () => {
     });
     secret = await revealedSecret();
     expect(secret).toBe(shown);
-  }, 30_000);
+  }, 60_000);
 
   it('sends a test event the receiver gets, signed with the revealed secret', async () => {
     const request = await sendTest('agent.step.failed');
@@ -139,7 +143,7 @@ describe('managing an endpoint from the portal', () => {
     expect(body).toMatchObject({ event_type: 'agent.step.failed', organization_id: 'org-m' });
     const result = (await page.locator('.test-result').textContent()) ?? '';
     expect(result).toMatch(/HTTP 200 in \d+ ms/);
-  }, 30_000);
+  }, 60_000);
 
   it("shows a receiver's hostile response to a test event as text", async () => {
     hostileResponse = true;
@@ -149,7 +153,7 @@ describe('managing an endpoint from the portal', () => {
       `thanks ${HOSTILE}`,
     );
     await expectNothingExecuted(page);
-  }, 30_000);
+  }, 60_000);
 
   it('edits the URL, description and event types', async () => {
     await page.getByLabel('Endpoint URL', { exact: true }).fill(f.receiver.url('/managed?v=2'));
@@ -164,7 +168,7 @@ describe('managing an endpoint from the portal', () => {
       event_types: ['agent.run.completed', 'tool.execution.completed'],
     });
     await page.getByRole('heading', { name: f.receiver.url('/managed?v=2') }).waitFor();
-  }, 30_000);
+  }, 60_000);
 
   it('disables with a reason the list shows, and enables again', async () => {
     // From the keyboard: type the reason, Tab to the button, Enter.
@@ -187,7 +191,7 @@ describe('managing an endpoint from the portal', () => {
     await page.getByRole('button', { name: 'Enable endpoint' }).click();
     await page.getByRole('button', { name: 'Disable endpoint' }).waitFor();
     expect(await row(id)).toMatchObject({ enabled: true, disabled_reason: null });
-  }, 30_000);
+  }, 60_000);
 
   it('rotates the secret: both sign during the overlap, then only the new one', async () => {
     await page
@@ -215,7 +219,7 @@ describe('managing an endpoint from the portal', () => {
       verifiedBy(after, secret),
     ]).toEqual([1, 0, 0]);
     await expectAccessible(page, axe, 'endpoint after rotation');
-  }, 30_000);
+  }, 60_000);
 
   it('deletes the endpoint: the row is marked deleted and the page no longer finds it', async () => {
     await page.getByRole('button', { name: 'Delete endpoint' }).click();
@@ -228,7 +232,7 @@ describe('managing an endpoint from the portal', () => {
       .getByRole('alert')
       .getByText(/Not found/)
       .waitFor();
-  }, 30_000);
+  }, 60_000);
 
   it('loaded nothing from another origin and logged no error', () => {
     expectQuietWatch(watch);

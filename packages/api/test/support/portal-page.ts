@@ -9,6 +9,17 @@ import { ARTIFACTS, axeViolations, type AxeViolation, type Browser } from './bro
  */
 export const HOSTILE = '<img src=x onerror="window.__pwned=1"><script>window.__pwned=2</script>';
 
+/**
+ * Settings for the browser tests' API and worker: a loopback receiver that
+ * answers at once may still wait seconds for a CPU on a loaded CI machine,
+ * and a test that expects a success must not see a timeout instead.
+ */
+export const PATIENT_DELIVERY = {
+  WEBHOOK_REQUEST_TIMEOUT_MS: '30000',
+  WEBHOOK_CONNECT_TIMEOUT_MS: '10000',
+  WEBHOOK_API_TEST_WAIT_MS: '25000',
+} as const;
+
 /** What the browser did besides what the tests asked: requests to other origins, errors. */
 export interface PageWatch {
   readonly foreignRequests: string[];
@@ -41,7 +52,7 @@ export async function watchedPage(
   watch: PageWatch,
 ): Promise<Page> {
   const page = await browser.newPage();
-  page.setDefaultTimeout(10_000);
+  page.setDefaultTimeout(20_000);
   const origin = new URL(f.api.url).origin;
   page.on('request', (request) => {
     const url = new URL(request.url());
