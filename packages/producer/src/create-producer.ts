@@ -18,7 +18,7 @@ import {
 } from '@letta-webhooks/shared';
 import { Queue } from 'bullmq';
 import { sql } from 'kysely';
-import { CallbackRegistry } from './callbacks.js';
+import { CallbackRegistry } from './callback-registry.js';
 import type { Page } from './cursor.js';
 import {
   DeliveryLog,
@@ -47,7 +47,7 @@ import {
   type PublishResult,
 } from './publish-event.js';
 import { RedisPolicyGate } from './redis-policy-gate.js';
-import { Replayer, type QueuedJob, type RecoverOptions, type ReplayScope } from './replay.js';
+import { Replayer, type QueuedJob, type RecoverOptions, type ReplayScope } from './replayer.js';
 import { resealSecrets } from './reseal-secrets.js';
 import { TestEventSender, type TestEventInput, type TestEventResult } from './send-test-event.js';
 

@@ -21,7 +21,7 @@ export type {
 export { MAX_PREVIOUS_SECRETS } from './endpoint-store.js';
 export type { Page } from './cursor.js';
 export type { Attempt, Delivery, DeliveryDetail, ListDeliveriesInput } from './delivery-log.js';
-export type { RecoverOptions, ReplayScope } from './replay.js';
+export type { RecoverOptions, ReplayScope } from './replayer.js';
 export { TEST_AGENT_ID } from './send-test-event.js';
 export type { TestEventInput, TestEventResult } from './send-test-event.js';
 export {

@@ -1,5 +1,5 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
-import { EXAMPLE_EVENT_DATA, type WebhookError } from '@letta-webhooks/shared';
+import { EXAMPLE_EVENT_DATA, isWebhookError, type WebhookError } from '@letta-webhooks/shared';
 import { Queue } from 'bullmq';
 import { sql } from 'kysely';
 import { createTestContext, waitFor, type TestContext } from '../../../test/support/harness.js';
@@ -45,7 +45,8 @@ async function rejection(promise: Promise<unknown>): Promise<WebhookError> {
   try {
     await promise;
   } catch (error) {
-    return error as WebhookError;
+    if (isWebhookError(error)) return error;
+    throw error;
   }
   throw new Error('expected a rejection');
 }
