@@ -47,7 +47,7 @@ export {
 } from './signing/webhook-verification-error.js';
 export type { VerificationFailure } from './signing/webhook-verification-error.js';
 
-export { loadSettings, settingsSchema } from './settings.js';
+export { MAX_ATTEMPTS_LIMIT, loadSettings, settingsSchema } from './settings.js';
 export type {
   ApiSettings,
   PortalSettings,

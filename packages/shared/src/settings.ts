@@ -68,6 +68,9 @@ const encryptionKeys = commaList(
 
 const cidrList = commaList(cidr);
 
+/** The most attempts `WEBHOOK_MAX_ATTEMPTS` allows; every job carries it as BullMQ's ceiling. */
+export const MAX_ATTEMPTS_LIMIT = 100;
+
 /**
  * Every setting, as the environment variable that sets it, with its default:
  * the one place defaults live. docs/settings.md is generated from it
@@ -108,8 +111,8 @@ export const settingsSchema = z
       .default('{letta-webhooks}'),
     /** Jobs one worker process runs at once. */
     WEBHOOK_WORKER_CONCURRENCY: int(1, 1000).default(32),
-    /** Attempts per delivery, the first included. */
-    WEBHOOK_MAX_ATTEMPTS: int(1, 100).default(15),
+    /** Attempts per delivery, the first included; the workers' value decides (jobs carry no policy). */
+    WEBHOOK_MAX_ATTEMPTS: int(1, MAX_ATTEMPTS_LIMIT).default(15),
     /** Delay before the first retry; doubles each retry. */
     WEBHOOK_BACKOFF_BASE_MS: ms(1, 86_400_000).default(10_000),
     /** Cap on any one retry delay. */
