@@ -17,6 +17,28 @@ interface Snippet {
   readonly source: string; // e.g. docs/receiving.md:42
   readonly lang: 'ts' | 'python';
   readonly code: string;
+  /**
+   * `path#name` when the block follows `<!-- snippet: path#name -->`: a copy of
+   * the `docs:begin name` region of a file that a test runs whole, so the copy
+   * is checked against the region instead of being run on its own.
+   */
+  readonly region?: string;
+}
+
+/** The lines between `# docs:begin name` and `# docs:end name` of a file, dedented. */
+function regionOf(reference: string): string | undefined {
+  const [path = '', name = ''] = reference.split('#');
+  if (!existsSync(`${ROOT}${path}`)) return undefined;
+  const text = readFileSync(`${ROOT}${path}`, 'utf8');
+  const match = new RegExp(`# docs:begin ${name}\\n([\\s\\S]*?)\\n\\s*# docs:end ${name}`).exec(
+    text,
+  );
+  if (!match) return undefined;
+  const lines = (match[1] ?? '').split('\n');
+  const indent = Math.min(
+    ...lines.filter((line) => line.trim() !== '').map((line) => /^ */.exec(line)?.[0].length ?? 0),
+  );
+  return lines.map((line) => line.slice(indent)).join('\n');
 }
 
 function markdownFiles(): string[] {
@@ -42,7 +64,18 @@ function snippetsOf(file: string): Snippet[] {
       : ['python', 'py'].includes(info)
         ? 'python'
         : undefined;
-    if (lang) snippets.push({ source: `${file}:${start + 1}`, lang, code: body.join('\n') });
+    const marker = lines
+      .slice(Math.max(0, start - 3), start)
+      .map((line) => /^<!-- snippet: (\S+#\S+) -->$/.exec(line)?.[1])
+      .find((found) => found !== undefined);
+    if (lang) {
+      snippets.push({
+        source: `${file}:${start + 1}`,
+        lang,
+        code: body.join('\n'),
+        ...(marker === undefined ? {} : { region: marker }),
+      });
+    }
   }
   return snippets;
 }
@@ -62,7 +95,7 @@ describe('documentation snippets', () => {
   it('type-checks every TypeScript snippet', () => {
     rmSync(SCRATCH, { recursive: true, force: true });
     mkdirSync(SCRATCH, { recursive: true });
-    const typescript = snippets.filter((s) => s.lang === 'ts');
+    const typescript = snippets.filter((s) => s.lang === 'ts' && s.region === undefined);
     // `export {}` makes each snippet a module of its own (top-level await, no shared names).
     const files = typescript.map((s) => {
       const name = fileName(s, 'mts');
@@ -95,7 +128,7 @@ describe('documentation snippets', () => {
   }, 120_000);
 
   it('runs every Python snippet with python3; a verify() it defines accepts a request signed here and refuses a forged one', () => {
-    const python = snippets.filter((s) => s.lang === 'python');
+    const python = snippets.filter((s) => s.lang === 'python' && s.region === undefined);
     const receiver = readFileSync(`${ROOT}examples/python/receiver.py`, 'utf8');
     const receiverVerify = (
       /# docs:begin verify\n([\s\S]*?)# docs:end verify/.exec(receiver)?.[1] ?? ''
@@ -145,6 +178,16 @@ if verify is not None:
       if (snippet.code.includes('def verify('))
         expect(run.stdout).toContain('verified and refused');
     }
+  });
+});
+
+describe('documentation snippets copied from files a test runs', () => {
+  it('match their region of the file exactly', () => {
+    const copies = snippets.filter((s) => s.region !== undefined);
+    const drifted = copies
+      .filter((s) => regionOf(s.region ?? '') !== s.code)
+      .map((s) => `${s.source} differs from ${s.region ?? ''}`);
+    expect(drifted).toEqual([]);
   });
 });
 
