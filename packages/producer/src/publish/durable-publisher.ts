@@ -4,10 +4,11 @@ import {
   WebhookError,
   jobDataFromStored,
   type Database,
+  withTimeout,
 } from '@letta-webhooks/shared';
 import { sql, type Kysely } from 'kysely';
 import type { PublishResult } from '../publish-event.js';
-import type { QueuedJob } from '../replay.js';
+import type { QueuedJob } from '../replayer.js';
 import { commitEvents, type CommitOutcome, type EventToCommit } from './commit-events.js';
 import type { JobEnqueuer } from './job-enqueuer.js';
 
@@ -21,7 +22,7 @@ interface Committed {
 export interface DurablePublisherOptions {
   /** How long a publish waits for Postgres before `DATABASE_UNAVAILABLE`. */
   readonly timeoutMs: number;
-  /** Most events in one commit. Default 500. */
+  /** Most events in one commit. Default 1,000 (a full `publishEvents` batch). */
   readonly maxBatch?: number;
 }
 
@@ -62,7 +63,7 @@ export class DurablePublisher {
     this.#enqueuer = enqueuer;
     this.#timeoutMs = options.timeoutMs;
     this.#commits = new Coalescer((items) => this.#commit(items), {
-      maxBatch: options.maxBatch ?? 500,
+      maxBatch: options.maxBatch ?? 1_000,
     });
   }
 
@@ -139,20 +140,12 @@ export class DurablePublisher {
   }
 
   async #withTimeout<T>(work: Promise<T>): Promise<T> {
-    let timer: NodeJS.Timeout | undefined;
     try {
-      return await Promise.race([
-        work,
-        new Promise<never>((_, reject) => {
-          timer = setTimeout(() => {
-            reject(new Error(`no answer from Postgres within ${this.#timeoutMs} ms`));
-          }, this.#timeoutMs);
-        }),
-      ]);
+      const result = await withTimeout(work, this.#timeoutMs);
+      if (result.timedOut) throw new Error(`no answer from Postgres within ${this.#timeoutMs} ms`);
+      return result.value;
     } catch (error) {
       throw error instanceof WebhookError ? error : databaseError(error);
-    } finally {
-      clearTimeout(timer);
     }
   }
 }

@@ -10,8 +10,8 @@ export type PgPool = pg.Pool;
 /** Options for {@link createDb} and {@link createPool}. */
 export interface CreateDbOptions {
   readonly connectionString: string;
-  /** Pool size. Default 10. */
-  readonly poolSize?: number;
+  /** Pool size (a process's main pool takes `DATABASE_POOL_SIZE` from the settings). */
+  readonly poolSize: number;
   /** Name shown in `pg_stat_activity`. Default `letta-webhooks`. */
   readonly applicationName?: string;
 }
@@ -25,7 +25,7 @@ export interface CreateDbOptions {
 export function createPool(options: CreateDbOptions): pg.Pool {
   const pool = new pg.Pool({
     connectionString: options.connectionString,
-    max: options.poolSize ?? 10,
+    max: options.poolSize,
     application_name: options.applicationName ?? 'letta-webhooks',
     connectionTimeoutMillis: 5_000,
   });
