@@ -138,9 +138,20 @@ export function createProcessor(deps: ProcessorDeps) {
     }
     const trigger = data.trigger;
     const state = await deps.recorder.state(data.deliveryId);
+    // A re-published event finds its delivery settled; a manual resend sends regardless.
+    if (state !== undefined && state.status !== 'pending' && trigger === 'scheduled') {
+      log.debug({ status: state.status }, 'delivery already settled; nothing sent');
+      return state.status;
+    }
+    if (endpoint.blockedReason !== null) {
+      await deps.recorder.cancel(data, endpoint.blockedReason);
+      log.info({ reason: endpoint.blockedReason }, 'delivery cancelled');
+      return 'cancelled';
+    }
     const mismatch = envelopeMismatch(data, endpoint);
     if (mismatch !== undefined) {
-      // Authenticated, so its ids can be trusted to record the refusal.
+      // Authenticated, so its ids can be trusted to record the refusal. (A settled
+      // delivery was left alone above, a blocked endpoint's cancelled.)
       deps.metrics.rejectedJob('envelope');
       const message = `job refused: ${mismatch}`;
       await deps.recorder.recordAttempt({
@@ -164,16 +175,6 @@ export function createProcessor(deps: ProcessorDeps) {
       });
       log.error({ errorKind: REJECTED, reason: mismatch }, 'delivery job refused; nothing sent');
       throw new UnrecoverableError(`${REJECTED}: ${mismatch}`);
-    }
-    // A re-published event finds its delivery settled; a manual resend sends regardless.
-    if (state !== undefined && state.status !== 'pending' && trigger === 'scheduled') {
-      log.debug({ status: state.status }, 'delivery already settled; nothing sent');
-      return state.status;
-    }
-    if (endpoint.blockedReason !== null) {
-      await deps.recorder.cancel(data, endpoint.blockedReason);
-      log.info({ reason: endpoint.blockedReason }, 'delivery cancelled');
-      return 'cancelled';
     }
 
     // Isolation: a dead endpoint's deliveries wait out its open breaker off the

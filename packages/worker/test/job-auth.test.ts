@@ -203,7 +203,35 @@ describe('job data in Redis is not trusted', () => {
     expect(receiver.requestsTo('/run-only')).toHaveLength(0);
     expect(receiver.requestsTo('/org-b')).toHaveLength(0);
 
-    // A test event may be of a type the endpoint does not subscribe to.
+    // A delivery already settled is left as it is, even once its endpoint no longer subscribes.
+    const settled = await producer.createEndpoint({
+      url: receiver.url('/settled'),
+      organizationId: 'org-a',
+      eventTypes: ['*'],
+    });
+    const published = await producer.publishEvent('agent-1', 'agent.step.completed', step);
+    const delivered = published.deliveries.find((d) => d.endpointId === settled.id);
+    const status = async () => (await producer.getDelivery(delivered?.deliveryId ?? ''))?.status;
+    await waitFor(async () => ((await status()) === 'succeeded' ? true : undefined));
+    await producer.updateEndpoint(settled.id, { eventTypes: ['agent.run.completed'] });
+    // The same delivery's job again (a re-publish), authentic.
+    const again = await queue.add(
+      DELIVERY_JOB_NAME,
+      signer.sign({
+        deliveryId: delivered?.deliveryId ?? '',
+        eventId: published.eventId,
+        endpointId: settled.id,
+        eventType: 'agent.step.completed',
+        agentId: 'agent-1',
+        organizationId: 'org-a',
+        occurredAt: new Date().toISOString(),
+        body: '{}',
+      }),
+      { attempts: 5 },
+    );
+    expect(await failedReason(again)).toBe('completed');
+    expect(await status()).toBe('succeeded');
+
     await producer.sendTestEvent(runOnly.id, { eventType: 'agent.step.completed' });
     await waitFor(() => (receiver.requestsTo('/run-only').length === 1 ? true : undefined));
   });
