@@ -81,7 +81,7 @@ export interface Producer {
     options?: PublishOptions,
   ): Promise<PublishResult>;
   /**
-   * Publishes up to 1,000 events in one commit and one Redis round trip.
+   * Publishes up to 1,000 events, group-committed and enqueued together.
    * Every event is validated first; one bad event fails the batch (its field
    * named as `events.N.…`) and nothing is published. An event id already
    * used with a different input fails the batch with `CONFLICT`

@@ -21,7 +21,7 @@ interface Committed {
 export interface DurablePublisherOptions {
   /** How long a publish waits for Postgres before `DATABASE_UNAVAILABLE`. */
   readonly timeoutMs: number;
-  /** Most events in one commit. Default 500. */
+  /** Most events in one commit. Default 1,000 (a full `publishEvents` batch). */
   readonly maxBatch?: number;
 }
 
@@ -62,7 +62,7 @@ export class DurablePublisher {
     this.#enqueuer = enqueuer;
     this.#timeoutMs = options.timeoutMs;
     this.#commits = new Coalescer((items) => this.#commit(items), {
-      maxBatch: options.maxBatch ?? 500,
+      maxBatch: options.maxBatch ?? 1_000,
     });
   }
 

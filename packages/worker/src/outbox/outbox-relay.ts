@@ -45,10 +45,9 @@ export class OutboxRelay {
   // One pending timer per loop, cleared by stop().
   readonly #timers = new Map<string, NodeJS.Timeout>();
   readonly #running = new Set<Promise<number>>();
-  #stopped = false;
-
   readonly #redis: RedisConnection;
   readonly #loss: RedisLossDetector;
+  #stopped = false;
 
   constructor(
     db: Kysely<Database>,
@@ -97,7 +96,7 @@ export class OutboxRelay {
     return total;
   }
 
-  /** Stops both loops and waits for a pass in progress. */
+  /** Stops the loops and waits for a pass in progress. */
   async stop(): Promise<void> {
     this.#stopped = true;
     for (const timer of this.#timers.values()) clearTimeout(timer);
