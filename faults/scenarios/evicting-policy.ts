@@ -1,4 +1,4 @@
-import { isWebhookError, EXAMPLE_EVENT_DATA } from '@letta-webhooks/shared';
+import { isWebhookError, EXAMPLE_EVENT_DATA, withTimeout } from '@letta-webhooks/shared';
 import type { FaultScenario } from '../scenario.js';
 
 /**
@@ -15,14 +15,8 @@ export const evictingPolicy: FaultScenario = {
     try {
       await stage.endpoint('/ok', 'agent-f');
       const worker = stage.startWorker();
-      const code = await Promise.race([
-        worker.exited,
-        new Promise<'running'>((resolve) => {
-          setTimeout(() => {
-            resolve('running');
-          }, 20_000);
-        }),
-      ]);
+      const exit = await withTimeout(worker.exited, 20_000);
+      const code = exit.timedOut ? 'running' : exit.value;
       const lines = worker.lines;
       const oneLine =
         lines.length === 1 &&

@@ -1,5 +1,11 @@
 import { EndpointStatsReader, createProducer } from '@letta-webhooks/producer';
-import { createDb, createRedis, loadSettings, type Settings } from '@letta-webhooks/shared';
+import {
+  createDb,
+  createRedis,
+  loadSettings,
+  withTimeout,
+  type Settings,
+} from '@letta-webhooks/shared';
 import { sql } from 'kysely';
 import type { Logger } from 'pino';
 import { ApiKeyResolver } from './auth/api-key-resolver.js';
@@ -38,17 +44,7 @@ export interface RunningApi {
 }
 
 async function settlesWithin(promise: Promise<unknown>, ms: number): Promise<boolean> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<false>((resolve) => {
-    timer = setTimeout(() => {
-      resolve(false);
-    }, ms);
-  });
-  try {
-    return await Promise.race([promise.then(() => true), timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
+  return !(await withTimeout(promise, ms)).timedOut;
 }
 
 /** Starts the HTTP API with its own producer, pg pool and Redis connection, and listens. */

@@ -1,5 +1,8 @@
-export { MAX_BATCH, createProducer } from './create-producer.js';
-export type { BatchEvent, Producer, ProducerOptions, QueueStats } from './create-producer.js';
+export { createProducer } from './create-producer.js';
+export type { ProducerOptions } from './create-producer.js';
+export type { BatchEvent, Producer } from './producer.js';
+export { MAX_BATCH } from './publish/event-publisher.js';
+export type { QueueStats } from './queue-stats.js';
 export { CALLBACK_EVENT_TYPES } from './publish-event.js';
 export type { PublishOptions, PublishResult } from './publish-event.js';
 export {
@@ -21,7 +24,7 @@ export type {
 export { MAX_PREVIOUS_SECRETS } from './endpoint-store.js';
 export type { Page } from './cursor.js';
 export type { Attempt, Delivery, DeliveryDetail, ListDeliveriesInput } from './delivery-log.js';
-export type { RecoverOptions, ReplayScope } from './replay.js';
+export type { RecoverOptions, ReplayScope } from './replayer.js';
 export { TEST_AGENT_ID } from './send-test-event.js';
 export type { TestEventInput, TestEventResult } from './send-test-event.js';
 export {

@@ -11,7 +11,7 @@ import { z } from 'zod';
 import type { Attempt, DeliveryLog } from './delivery-log.js';
 import type { EndpointStore } from './endpoint-store.js';
 import { deliveryJobs, prepareEvent } from './publish-event.js';
-import type { QueuedJob } from './replay.js';
+import type { QueuedJob } from './replayer.js';
 
 /** The agent id of test events sent to an endpoint that serves every agent of its organization. */
 export const TEST_AGENT_ID = 'agent-test';

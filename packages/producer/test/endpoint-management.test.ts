@@ -3,6 +3,7 @@ import {
   EXAMPLE_EVENT_DATA,
   SecretCipher,
   generateSecret,
+  isWebhookError,
   type WebhookError,
 } from '@letta-webhooks/shared';
 import { sql } from 'kysely';
@@ -33,7 +34,8 @@ async function rejection(promise: Promise<unknown>): Promise<WebhookError> {
   try {
     await promise;
   } catch (error) {
-    return error as WebhookError;
+    if (isWebhookError(error)) return error;
+    throw error;
   }
   throw new Error('expected a rejection');
 }

@@ -2,6 +2,8 @@ export { WEBHOOK_ERROR_CODES, WebhookError, isWebhookError } from './errors.js';
 export type { WebhookErrorCode, WebhookErrorIssue, WebhookErrorOptions } from './errors.js';
 export { parseOrThrow, toIssues } from './validation.js';
 export { newId, deliveryIdFor } from './ids.js';
+export { withTimeout } from './with-timeout.js';
+export type { TimeoutResult } from './with-timeout.js';
 export type { IdPrefix } from './ids.js';
 
 export {
@@ -45,7 +47,7 @@ export {
 } from './signing/webhook-verification-error.js';
 export type { VerificationFailure } from './signing/webhook-verification-error.js';
 
-export { loadSettings, settingsSchema } from './settings.js';
+export { MAX_ATTEMPTS_LIMIT, loadSettings, settingsSchema } from './settings.js';
 export type {
   ApiSettings,
   PortalSettings,
@@ -58,6 +60,7 @@ export { createDb } from './db/create-db.js';
 export type { CreateDbOptions } from './db/create-db.js';
 export type * from './db/tables.js';
 export {
+  attemptErrorKindSchema,
   attemptOutcomeSchema,
   attemptTriggerSchema,
   deliveryStatusSchema,
@@ -86,6 +89,8 @@ export {
 export type { EvictionPolicyCheck } from './queue/eviction-policy.js';
 
 export { AddressGuard } from './net/address-guard.js';
+export { parseCidr } from './net/cidr.js';
+export type { Cidr } from './net/cidr.js';
 export {
   MAX_URL_LENGTH,
   URL_REFUSAL_CODE,

@@ -1,6 +1,7 @@
 import { isIPv4, isIPv6 } from 'node:net';
 import { z } from 'zod';
 import { WebhookError } from './errors.js';
+import { parseCidr } from './net/cidr.js';
 import { toIssues } from './validation.js';
 
 // Numbers are written in plain decimal: a blank value, hex (`0x10`), exponents
@@ -18,6 +19,12 @@ const int = (min: number, max: number) =>
     .transform(Number)
     .pipe(z.number().int().min(min).max(max));
 const ms = (min: number, max: number) => int(min, max);
+// On/off: `true`/`1` or `false`/`0`.
+const flag = (fallback: 'true' | 'false') =>
+  z
+    .enum(['true', 'false', '1', '0'])
+    .default(fallback)
+    .transform((value) => value === 'true' || value === '1');
 
 // Host names per RFC 1123 (labels of letters, digits and inner hyphens), or IP literals.
 const HOST_NAME =
@@ -29,16 +36,9 @@ const listenHost = z
     'must be an IP address (e.g. 127.0.0.1, 0.0.0.0, ::) or a host name',
   );
 
-const cidr = z.string().refine(
-  (value) => {
-    const [address, bits, extra] = value.split('/');
-    if (extra !== undefined || address === undefined) return false;
-    const limit = isIPv4(address) ? 32 : isIPv6(address) ? 128 : -1;
-    if (limit < 0) return false;
-    return bits === undefined || (/^\d{1,3}$/.test(bits) && Number(bits) <= limit);
-  },
-  { error: 'must be an IPv4 or IPv6 address or CIDR, e.g. 127.0.0.0/8' },
-);
+const cidr = z.string().refine((value) => parseCidr(value) !== undefined, {
+  error: 'must be an IPv4 or IPv6 address or CIDR, e.g. 127.0.0.0/8',
+});
 
 /** A comma-separated variable, each non-empty item checked by `item`. */
 function commaList<T extends z.ZodType<unknown, string>>(item: T) {
@@ -68,10 +68,13 @@ const encryptionKeys = commaList(
 
 const cidrList = commaList(cidr);
 
+/** The most attempts `WEBHOOK_MAX_ATTEMPTS` allows; every job carries it as BullMQ's ceiling. */
+export const MAX_ATTEMPTS_LIMIT = 100;
+
 /**
- * Every setting, as the environment variable that sets it, with its default.
- * The README's settings table lists the same names; this schema is the one
- * place the defaults live.
+ * Every setting, as the environment variable that sets it, with its default:
+ * the one place defaults live. docs/settings.md is generated from it
+ * (`pnpm docs:settings`).
  */
 export const settingsSchema = z
   .object({
@@ -108,8 +111,8 @@ export const settingsSchema = z
       .default('{letta-webhooks}'),
     /** Jobs one worker process runs at once. */
     WEBHOOK_WORKER_CONCURRENCY: int(1, 1000).default(32),
-    /** Attempts per delivery, the first included. */
-    WEBHOOK_MAX_ATTEMPTS: int(1, 100).default(15),
+    /** Attempts per delivery, the first included; the workers' value decides (jobs carry no policy). */
+    WEBHOOK_MAX_ATTEMPTS: int(1, MAX_ATTEMPTS_LIMIT).default(15),
     /** Delay before the first retry; doubles each retry. */
     WEBHOOK_BACKOFF_BASE_MS: ms(1, 86_400_000).default(10_000),
     /** Cap on any one retry delay. */
@@ -175,10 +178,7 @@ export const settingsSchema = z
         'Let processes start without WEBHOOK_SECRET_ENCRYPTION_KEYS, storing endpoint secrets unencrypted (local development only).',
       ),
     /** Refuse plain-http endpoint URLs. */
-    WEBHOOK_HTTPS_ONLY: z
-      .enum(['true', 'false', '1', '0'])
-      .default('false')
-      .transform((v) => v === 'true' || v === '1'),
+    WEBHOOK_HTTPS_ONLY: flag('false'),
     /** How long endpoint look-ups are cached in each process. */
     WEBHOOK_ENDPOINT_CACHE_TTL_MS: ms(0, 3_600_000).default(5_000),
     /** How long a stopping worker waits for in-flight deliveries before it lets go of them. */
@@ -239,13 +239,9 @@ export const settingsSchema = z
       .default(30_000)
       .describe('How long an open breaker postpones deliveries before letting one probe through.'),
     /** Accept a Redis whose maxmemory-policy evicts keys (queued jobs may vanish); otherwise processes refuse it at start-up. */
-    WEBHOOK_ALLOW_EVICTING_REDIS: z
-      .enum(['true', 'false', '1', '0'])
-      .default('false')
-      .transform((v) => v === 'true' || v === '1')
-      .describe(
-        'Accept a Redis whose maxmemory-policy evicts keys (queued jobs may vanish); otherwise processes refuse it at start-up.',
-      ),
+    WEBHOOK_ALLOW_EVICTING_REDIS: flag('false').describe(
+      'Accept a Redis whose maxmemory-policy evicts keys (queued jobs may vanish); otherwise processes refuse it at start-up.',
+    ),
     /** First pause of a worker whose Redis refuses writes for lack of memory (OOM); doubles per refusal up to the cap. */
     WEBHOOK_REDIS_OOM_BACKOFF_MS: ms(10, 600_000)
       .default(1_000)

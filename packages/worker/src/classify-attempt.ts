@@ -1,6 +1,6 @@
 import type { AttemptErrorKind, AttemptOutcome } from '@letta-webhooks/shared';
 import type { HttpAttemptResult } from './http/attempt-result.js';
-import { parseRetryAfter } from './retry-after.js';
+import { parseRetryAfter } from './retry/retry-after.js';
 
 /** What an attempt means for its delivery. */
 export interface AttemptVerdict {

@@ -1,6 +1,5 @@
 import {
   AddressGuard,
-  BACKOFF_TYPE,
   createDb,
   EndpointChangeBus,
   JobAuthenticator,
@@ -26,7 +25,6 @@ import { RedisMemoryGuard } from './redis-memory/redis-memory-guard.js';
 import { scheduleRetention } from './retention-schedule.js';
 import { SecretKeyCheck } from './secret-key-check.js';
 import type { Logger } from 'pino';
-import { backoffDelay } from './backoff.js';
 import { DeliveryRecorder } from './recording/delivery-recorder.js';
 import { EndpointCache } from './endpoint-cache.js';
 import { WebhookSender } from './http/webhook-sender.js';
@@ -34,7 +32,7 @@ import { CircuitBreaker } from './isolation/circuit-breaker.js';
 import { InFlightLimiter } from './isolation/in-flight-limiter.js';
 import { createLogger } from './logger.js';
 import { createProcessor, type ProcessResult } from './process-delivery.js';
-import { RetryableDeliveryError } from './retryable-delivery-error.js';
+import { RetryPolicy } from './retry/retry-policy.js';
 import { settlesWithin } from './settles-within.js';
 
 // Time aborted deliveries get to record their attempt and requeue their job.
@@ -120,6 +118,7 @@ export function createWorker(options: WorkerOptions = {}): WebhookWorker {
   const queue = new Queue(settings.queueName, { connection: redis, prefix: settings.queuePrefix });
   queue.on('error', () => undefined);
   const metrics = createMetrics(queue);
+  const retryPolicy = new RetryPolicy(settings.retry);
   const processor = createProcessor({
     endpoints,
     jobAuth: JobAuthenticator.fromSettings(settings),
@@ -132,7 +131,7 @@ export function createWorker(options: WorkerOptions = {}): WebhookWorker {
     onEndpointChanged: (endpointId) => changes.announce(endpointId),
     sender,
     guard,
-    retry: settings.retry,
+    retry: retryPolicy,
     logger,
   });
 
@@ -147,11 +146,7 @@ export function createWorker(options: WorkerOptions = {}): WebhookWorker {
     autorun: false,
     settings: {
       // The processor decides each delay (it knows Retry-After) and hands it over on the error.
-      backoffStrategy: (attemptsMade, type, error) => {
-        if (type !== BACKOFF_TYPE) return -1;
-        if (error instanceof RetryableDeliveryError) return error.retryDelayMs;
-        return backoffDelay(attemptsMade, settings.retry);
-      },
+      backoffStrategy: retryPolicy.backoffStrategy,
     },
   });
   const memory = new RedisMemoryGuard({
@@ -165,7 +160,7 @@ export function createWorker(options: WorkerOptions = {}): WebhookWorker {
     memory.observe(error);
   });
   worker.on('failed', (job, error) => {
-    if (job && job.attemptsMade >= (job.opts.attempts ?? 1)) {
+    if (job && job.attemptsMade >= retryPolicy.maxAttempts) {
       logger.warn({ jobId: job.id, reason: error.message }, 'delivery failed for good');
     }
   });

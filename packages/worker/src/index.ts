@@ -1,9 +1,11 @@
 export { createWorker } from './create-worker.js';
 export type { WebhookWorker, WorkerOptions } from './create-worker.js';
-export { backoffDelay, minimumRetryWindowMs, retryDelay } from './backoff.js';
+export { backoffDelay, minimumRetryWindowMs, retryDelay } from './retry/backoff.js';
+export { RetryPolicy } from './retry/retry-policy.js';
+export type { RetryDecision } from './retry/retry-policy.js';
 export { classifyAttempt } from './classify-attempt.js';
 export type { AttemptVerdict } from './classify-attempt.js';
-export { parseRetryAfter } from './retry-after.js';
+export { parseRetryAfter } from './retry/retry-after.js';
 export { deliveryHeaders, USER_AGENT } from './delivery-headers.js';
 export type { HttpAttemptResult } from './http/attempt-result.js';
 export type { ProcessResult } from './process-delivery.js';

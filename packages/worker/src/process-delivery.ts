@@ -4,11 +4,9 @@ import {
   type DeliveryJobData,
   type JobAuthenticator,
   type DeliveryStatus,
-  type RetrySettings,
 } from '@letta-webhooks/shared';
 import { DelayedError, UnrecoverableError, type Job } from 'bullmq';
 import type { Logger } from 'pino';
-import { retryDelay } from './backoff.js';
 import { classifyAttempt, type AttemptVerdict } from './classify-attempt.js';
 import { deliveryHeaders } from './delivery-headers.js';
 import type { DeliveryRecorder } from './recording/delivery-recorder.js';
@@ -20,7 +18,8 @@ import type { BreakerDecision, CircuitBreaker } from './isolation/circuit-breake
 import type { InFlightLimiter } from './isolation/in-flight-limiter.js';
 import { jobLog, type JobLog } from './job-log.js';
 import type { WorkerMetrics } from './observability/metrics.js';
-import { RetryableDeliveryError } from './retryable-delivery-error.js';
+import { RetryableDeliveryError } from './retry/retryable-delivery-error.js';
+import type { RetryPolicy } from './retry/retry-policy.js';
 
 /** What the processor needs. */
 export interface ProcessorDeps {
@@ -32,7 +31,7 @@ export interface ProcessorDeps {
   readonly guard: AddressGuard;
   readonly breaker: CircuitBreaker;
   readonly limiter: InFlightLimiter;
-  readonly retry: RetrySettings;
+  readonly retry: RetryPolicy;
   readonly logger: Logger;
   readonly metrics: WorkerMetrics;
   /** Tells other processes that this worker changed an endpoint (disabled it). */
@@ -42,8 +41,6 @@ export interface ProcessorDeps {
 /** How a job ended, as the job's return value. */
 export type ProcessResult = DeliveryStatus | 'dropped';
 
-// A job aborted by shutdown goes back to the queue this soon, without using up an attempt.
-const SHUTDOWN_REQUEUE_DELAY_MS = 1_000;
 // A job whose endpoint is at its in-flight cap waits this long for a slot (a
 // fast endpoint frees one in milliseconds), then comes back after about IN_FLIGHT_REQUEUE_MS.
 const IN_FLIGHT_WAIT_MS = 100;
@@ -204,17 +201,8 @@ export function createProcessor(deps: ProcessorDeps) {
     const { result, verdict } = sent;
     deps.metrics.attempt(verdict.outcome, result.statusCode, result.durationMs);
     if (verdict.outcome === 'succeeded') deps.metrics.delivered(data.occurredAt);
-    const retry = job.attemptsMade + 1;
-    const lastAttempt = retry >= (job.opts.attempts ?? 1);
     const aborted = verdict.errorKind === 'aborted';
-    const delayMs =
-      verdict.outcome === 'retryable' && (!lastAttempt || aborted)
-        ? aborted
-          ? SHUTDOWN_REQUEUE_DELAY_MS
-          : retryDelay(retry, deps.retry, verdict.retryAfterMs)
-        : undefined;
-    const nextStatus: DeliveryStatus =
-      verdict.outcome === 'succeeded' ? 'succeeded' : delayMs === undefined ? 'failed' : 'pending';
+    const { status: nextStatus, delayMs } = deps.retry.next(verdict, job.attemptsMade + 1);
 
     const recorded = await deps.recorder.recordAttempt({
       job: data,
@@ -259,7 +247,9 @@ export function createProcessor(deps: ProcessorDeps) {
       case 'permanent':
         throw new UnrecoverableError(verdict.errorMessage ?? 'permanent failure');
       case 'retryable':
-        if (aborted) return await postpone(job, token, Date.now() + SHUTDOWN_REQUEUE_DELAY_MS);
+        // Handed back without spending an attempt (postpone), not retried.
+        if (aborted && delayMs !== undefined)
+          return await postpone(job, token, Date.now() + delayMs);
         if (delayMs === undefined)
           throw new UnrecoverableError(verdict.errorMessage ?? 'retries exhausted');
         throw new RetryableDeliveryError(verdict.errorMessage ?? 'attempt failed', delayMs);

@@ -243,14 +243,11 @@ describe('per-endpoint isolation', () => {
     for (let i = 0; i < 12; i++) hanging.push(await publish('agent-hang', settings));
     const healthy = [];
     for (let i = 0; i < 60; i++) healthy.push(await publish('agent-healthy', settings));
-    const started = Date.now();
     startWorker(settings);
     for (const id of healthy) expect((await settled(id)).status).toBe('succeeded');
-    const healthyDone = Date.now() - started;
+    expect(receiver.requestsTo('/hangs').length).toBe(1);
     // All sixty arrive while the first hanging request is still open: it has not timed out
     // (60 s, far beyond any machine's pace) and no attempt of the hanging endpoint is recorded.
-    expect(healthyDone).toBeLessThan(60_000);
-    expect(receiver.requestsTo('/hangs').length).toBe(1);
     const timedOut = await ctx.db
       .selectFrom('webhook_attempts')
       .innerJoin('webhook_deliveries', 'webhook_deliveries.id', 'webhook_attempts.delivery_id')

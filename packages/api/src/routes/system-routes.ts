@@ -1,3 +1,4 @@
+import { withTimeout } from '@letta-webhooks/shared';
 import { z } from 'zod';
 import type { ApiServices, ReadinessCheck } from '../services.js';
 import { answer, type ApiApp } from './route-types.js';
@@ -5,21 +6,10 @@ import { answer, type ApiApp } from './route-types.js';
 const CHECK_TIMEOUT_MS = 2_000;
 
 async function within(check: ReadinessCheck, ms: number): Promise<string> {
-  let timer: NodeJS.Timeout | undefined;
   try {
-    await Promise.race([
-      check(),
-      new Promise((_, reject) => {
-        timer = setTimeout(() => {
-          reject(new Error(`no answer within ${ms} ms`));
-        }, ms);
-      }),
-    ]);
-    return 'ok';
+    return (await withTimeout(check(), ms)).timedOut ? `no answer within ${ms} ms` : 'ok';
   } catch (error) {
     return error instanceof Error ? error.message : String(error);
-  } finally {
-    clearTimeout(timer);
   }
 }
 

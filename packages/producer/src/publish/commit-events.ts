@@ -1,7 +1,7 @@
 import { WebhookError, type StoredDelivery } from '@letta-webhooks/shared';
 import { sql, type QueryExecutorProvider } from 'kysely';
 import type { PreparedEvent, PublishResult } from '../publish-event.js';
-import type { QueuedJob } from '../replay.js';
+import type { QueuedJob } from '../replayer.js';
 
 /** An event and its delivery jobs, to be written in Postgres. */
 export interface EventToCommit {

@@ -4,10 +4,11 @@ import {
   WebhookError,
   jobDataFromStored,
   type Database,
+  withTimeout,
 } from '@letta-webhooks/shared';
 import { sql, type Kysely } from 'kysely';
 import type { PublishResult } from '../publish-event.js';
-import type { QueuedJob } from '../replay.js';
+import type { QueuedJob } from '../replayer.js';
 import { commitEvents, type CommitOutcome, type EventToCommit } from './commit-events.js';
 import type { JobEnqueuer } from './job-enqueuer.js';
 
@@ -136,20 +137,12 @@ export class DurablePublisher {
   }
 
   async #withTimeout<T>(work: Promise<T>): Promise<T> {
-    let timer: NodeJS.Timeout | undefined;
     try {
-      return await Promise.race([
-        work,
-        new Promise<never>((_, reject) => {
-          timer = setTimeout(() => {
-            reject(new Error(`no answer from Postgres within ${this.#timeoutMs} ms`));
-          }, this.#timeoutMs);
-        }),
-      ]);
+      const result = await withTimeout(work, this.#timeoutMs);
+      if (result.timedOut) throw new Error(`no answer from Postgres within ${this.#timeoutMs} ms`);
+      return result.value;
     } catch (error) {
       throw error instanceof WebhookError ? error : databaseError(error);
-    } finally {
-      clearTimeout(timer);
     }
   }
 }

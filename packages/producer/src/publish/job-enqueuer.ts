@@ -4,9 +4,10 @@ import {
   type JobAuthenticator,
   type DeliveryJobData,
   type RedisConnection,
+  withTimeout,
 } from '@letta-webhooks/shared';
 import type { Queue } from 'bullmq';
-import type { QueuedJob } from '../replay.js';
+import type { QueuedJob } from '../replayer.js';
 
 function queueError(count: number, error: unknown): WebhookError {
   return new WebhookError({
@@ -70,7 +71,6 @@ export class JobEnqueuer {
     if (!this.usable) {
       throw queueError(jobs.length, new Error(`Redis connection is ${this.#redis.status}`));
     }
-    let timer: NodeJS.Timeout | undefined;
     try {
       const [only] = jobs;
       // One job (the common fan-out of one): a single script call is cheaper than addBulk's MULTI.
@@ -84,18 +84,11 @@ export class JobEnqueuer {
                 ...(job.opts ? { opts: job.opts } : {}),
               })),
             );
-      await Promise.race([
-        adding,
-        new Promise((_, reject) => {
-          timer = setTimeout(() => {
-            reject(new Error(`no answer from Redis within ${this.#timeoutMs} ms`));
-          }, this.#timeoutMs);
-        }),
-      ]);
+      if ((await withTimeout<unknown>(adding, this.#timeoutMs)).timedOut) {
+        throw new Error(`no answer from Redis within ${this.#timeoutMs} ms`);
+      }
     } catch (error) {
       throw queueError(jobs.length, error);
-    } finally {
-      clearTimeout(timer);
     }
   }
 }

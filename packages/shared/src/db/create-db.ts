@@ -7,8 +7,8 @@ import type { Database } from './tables.js';
 /** Options for {@link createDb}. */
 export interface CreateDbOptions {
   readonly connectionString: string;
-  /** Pool size. Default 10. */
-  readonly poolSize?: number;
+  /** Pool size (a process's main pool takes `DATABASE_POOL_SIZE` from the settings). */
+  readonly poolSize: number;
   /** Name shown in `pg_stat_activity`. Default `letta-webhooks`. */
   readonly applicationName?: string;
 }
@@ -20,7 +20,7 @@ export interface CreateDbOptions {
 export function createDb(options: CreateDbOptions): Kysely<Database> {
   const pool = new pg.Pool({
     connectionString: options.connectionString,
-    max: options.poolSize ?? 10,
+    max: options.poolSize,
     application_name: options.applicationName ?? 'letta-webhooks',
     connectionTimeoutMillis: 5_000,
   });

@@ -25,3 +25,20 @@ export type AttemptOutcome = z.infer<typeof attemptOutcomeSchema>;
 export const endpointKindSchema = z.enum(['subscription', 'callback']);
 /** `subscription`: registered by an organization; `callback`: a one-off URL given at publish. */
 export type EndpointKind = z.infer<typeof endpointKindSchema>;
+
+/** Why an attempt went wrong, when it did. */
+export const attemptErrorKindSchema = z.enum([
+  'http_status',
+  'redirect',
+  'timeout',
+  'connection',
+  'dns',
+  'refused_url',
+  'response_read',
+  // The job's envelope does not match its endpoint (organization, agent, subscription).
+  'rejected_job',
+  // This process cannot deliver as configured (a secret sealed with a key it lacks).
+  'configuration',
+]);
+/** Why an attempt went wrong, when it did. */
+export type AttemptErrorKind = z.infer<typeof attemptErrorKindSchema>;

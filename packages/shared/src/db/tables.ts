@@ -1,5 +1,12 @@
 import type { ColumnType, Generated, Insertable, Selectable, Updateable } from 'kysely';
-import type { AttemptOutcome, AttemptTrigger, DeliveryStatus, EndpointKind } from './states.js';
+import type { EventType } from '../events/catalogue.js';
+import type {
+  AttemptErrorKind,
+  AttemptOutcome,
+  AttemptTrigger,
+  DeliveryStatus,
+  EndpointKind,
+} from './states.js';
 
 // Glossary (see DESIGN.md): an *event* happened once; an *endpoint* is a URL an
 // organization registered; a *delivery* is one event to one endpoint; an
@@ -9,21 +16,13 @@ type Timestamp = ColumnType<Date, Date | string, Date | string>;
 type CreatedAt = ColumnType<Date, Date | string | undefined, never>;
 type UpdatedAt = ColumnType<Date, Date | string | undefined, Date | string>;
 
-export type { AttemptOutcome, AttemptTrigger, DeliveryStatus, EndpointKind } from './states.js';
-
-/** Why an attempt went wrong, when it did. */
-export type AttemptErrorKind =
-  | 'http_status'
-  | 'redirect'
-  | 'timeout'
-  | 'connection'
-  | 'dns'
-  | 'refused_url'
-  | 'response_read'
-  /** The job's envelope does not match its endpoint (organization, agent, subscription). */
-  | 'rejected_job'
-  /** This process cannot deliver as configured (a secret sealed with a key it lacks). */
-  | 'configuration';
+export type {
+  AttemptErrorKind,
+  AttemptOutcome,
+  AttemptTrigger,
+  DeliveryStatus,
+  EndpointKind,
+} from './states.js';
 
 /** `webhook_endpoints`: one URL registered by an organization. */
 export interface EndpointsTable {
@@ -68,7 +67,7 @@ export interface OrganizationSecretsTable {
 /** `webhook_events`: each published event once, with the exact body bytes sent. */
 export interface EventsTable {
   id: string;
-  event_type: string;
+  event_type: EventType;
   organization_id: string;
   agent_id: string;
   body: string;
@@ -83,7 +82,7 @@ export interface DeliveriesTable {
   id: string;
   event_id: string;
   endpoint_id: string;
-  event_type: string;
+  event_type: EventType;
   organization_id: string;
   agent_id: string;
   status: Generated<DeliveryStatus>;

@@ -1,8 +1,8 @@
 import ipaddr from 'ipaddr.js';
 import type { Settings } from '../settings.js';
+import { parseCidr, type Cidr } from './cidr.js';
 
 type Address = ipaddr.IPv4 | ipaddr.IPv6;
-type Cidr = [Address, number];
 
 // Special ranges ipaddr.js reports as plain unicast.
 const EXTRA_REFUSED: readonly [Address, number, string][] = [
@@ -27,11 +27,11 @@ export class AddressGuard {
     options: { readonly httpsOnly?: boolean } = {},
   ) {
     this.httpsOnly = options.httpsOnly ?? false;
-    this.#allowed = allowedCidrs.map((cidr) =>
-      cidr.includes('/')
-        ? ipaddr.parseCIDR(cidr)
-        : ([ipaddr.parse(cidr), cidr.includes(':') ? 128 : 32] as Cidr),
-    );
+    this.#allowed = allowedCidrs.map((text) => {
+      const cidr = parseCidr(text);
+      if (cidr === undefined) throw new TypeError(`not an IP address or CIDR: ${text}`);
+      return cidr;
+    });
   }
 
   /** The guard the settings describe (`WEBHOOK_ALLOWED_CIDRS`, `WEBHOOK_HTTPS_ONLY`). */

@@ -1,6 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { WebhookError } from '@letta-webhooks/shared';
+import { WebhookError, withTimeout } from '@letta-webhooks/shared';
 import type { Registry } from 'prom-client';
 
 /** One readiness check: resolves when the dependency answers. */
@@ -25,21 +25,10 @@ export interface AdminServer {
 }
 
 async function within(check: ReadinessCheck, ms: number): Promise<string> {
-  let timer: NodeJS.Timeout | undefined;
   try {
-    await Promise.race([
-      check(),
-      new Promise((_, reject) => {
-        timer = setTimeout(() => {
-          reject(new Error(`no answer within ${ms} ms`));
-        }, ms);
-      }),
-    ]);
-    return 'ok';
+    return (await withTimeout(check(), ms)).timedOut ? `no answer within ${ms} ms` : 'ok';
   } catch (error) {
     return error instanceof Error ? error.message : String(error);
-  } finally {
-    clearTimeout(timer);
   }
 }
 

@@ -9,7 +9,7 @@ import {
   type ReceivedRequest,
   type Receiver,
 } from '../../../test/support/receiver.js';
-import { createWorker, type WebhookWorker } from '../src/index.js';
+import { createWorker, type WebhookWorker } from '@letta-webhooks/worker';
 
 let ctx: TestContext;
 let producer: Producer;
