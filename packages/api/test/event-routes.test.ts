@@ -303,6 +303,25 @@ describe('event ids', () => {
         data: { metadata: { organization: org } },
       });
     }
+    // In a batch, a reused id with another event is refused by name; the others are published.
+    const batch = await f.call('POST', '/v1/events/batch', {
+      key: keys.a,
+      json: {
+        events: [
+          { ...event('a'), event_id: 'evt_batch-neighbour' },
+          { ...event('a'), data: { ...run, metadata: { organization: 'changed' } } },
+        ],
+      },
+    });
+    expect(batch.status).toBe(409);
+    expect(batch.body.error).toMatchObject({ code: 'CONFLICT', field: 'events.1.event_id' });
+    const logged = await f.call('GET', `/v1/deliveries?endpoint_id=${endpoints.a}`, {
+      key: keys.a,
+    });
+    expect(logged.body.data.map((d: { event_id: string }) => d.event_id).sort()).toEqual([
+      'evt_batch-neighbour',
+      shared,
+    ]);
     // An admin replays one organization's event by naming it.
     const replayed = await f.call('POST', `/v1/events/${shared}/replay`, {
       key: f.adminKey,
