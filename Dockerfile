@@ -1,6 +1,13 @@
-# The delivery worker image (also runs `migrate` and the operator commands).
-# Build from the repository root: docker build -t letta-webhooks-worker .
-FROM node:20-bookworm-slim AS build
+# The service image: the delivery worker (default command), the HTTP API
+# (`api`), `migrate` and the operator commands, all from one build.
+#   docker build -t letta-webhooks .                      (from the repository root)
+#   docker run letta-webhooks worker | api | migrate | stats | …
+# NODE_IMAGE: any Node 20 image with npm and a `node` user. CI, which reaches
+# no image registry, passes one made from Debian's packages and its own Node
+# (scripts/test-images.sh; docs/containers.md).
+ARG NODE_IMAGE=node:20-bookworm-slim
+
+FROM ${NODE_IMAGE} AS build
 WORKDIR /app
 RUN npm install -g pnpm@12.4.2
 COPY package.json pnpm-lock.yaml pnpm-workspace.yaml tsconfig.base.json tsconfig.build.json ./
@@ -10,14 +17,18 @@ RUN pnpm install --frozen-lockfile \
  && pnpm build \
  && pnpm --filter @letta-webhooks/worker deploy --prod /out
 
-FROM node:20-bookworm-slim
+FROM ${NODE_IMAGE}
 WORKDIR /app
 COPY --from=build /out ./
+# Listen beyond the container's loopback, so the orchestrator can reach the
+# API and Prometheus the admin server.
 ENV NODE_ENV=production \
-    WEBHOOK_ADMIN_HOST=0.0.0.0
+    WEBHOOK_ADMIN_HOST=0.0.0.0 \
+    WEBHOOK_API_HOST=0.0.0.0
 USER node
-# /metrics, /healthz, /readyz
-EXPOSE 9464
-HEALTHCHECK --interval=15s --timeout=3s CMD ["node", "-e", "fetch('http://127.0.0.1:9464/healthz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
+# 9464: the worker's /metrics, /healthz, /readyz. 8080: the HTTP API (`api`).
+EXPOSE 9464 8080
+# /readyz of whichever of the two this container runs (src/cli/healthcheck.ts).
+HEALTHCHECK --interval=15s --timeout=5s --start-period=30s CMD ["node", "bin/healthcheck.js"]
 ENTRYPOINT ["node", "bin/letta-webhooks.js"]
 CMD ["worker"]

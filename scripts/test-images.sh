@@ -17,7 +17,11 @@ MIRROR=${LW_DEBIAN_MIRROR:-$(
 )}
 MIRROR=${MIRROR:-http://deb.debian.org/debian}
 
-exists() { docker image inspect "$1" >/dev/null 2>&1; }
+# Images carry the hash of this script: one made by another version of it is rebuilt.
+RECIPE=$(sha256sum "$0" | cut -c1-16)
+exists() {
+  [ "$(docker image inspect -f '{{index .Config.Labels "letta-webhooks.recipe"}}' "$1" 2>/dev/null)" = "$RECIPE" ]
+}
 
 # debootstrap ROOTFS PACKAGES: a minbase Debian with PACKAGES, apt lists and caches dropped.
 bootstrap() {
@@ -34,7 +38,7 @@ build_services() {
   # The package's default cluster is never used: tests initdb their own.
   rm -rf "$root"/var/lib/postgresql/15/main "$root"/etc/postgresql/15/main
   tar -C "$root" -c . | docker import \
-    -c 'CMD ["/bin/bash"]' -m "debootstrap $SUITE minbase + redis-server, postgresql-15" \
+    -c "LABEL letta-webhooks.recipe=$RECIPE" -c 'CMD ["/bin/bash"]' -m "debootstrap $SUITE minbase + redis-server, postgresql-15" \
     - "$SERVICES_IMAGE" >/dev/null
 }
 
@@ -48,13 +52,17 @@ build_node_base() {
   cp -a /usr/lib/node_modules/npm "$root/usr/local/lib/node_modules/"
   ln -s ../lib/node_modules/npm/bin/npm-cli.js "$root/usr/local/bin/npm"
   ln -s ../lib/node_modules/npm/bin/npx-cli.js "$root/usr/local/bin/npx"
+  # This host's trust store, and Node told to use it: the host may reach the
+  # npm registry through a TLS proxy whose CA only the host's store holds.
+  cp /etc/ssl/certs/ca-certificates.crt "$root/etc/ssl/certs/ca-certificates.crt"
   # The official image's unprivileged user: node, uid and gid 1000.
   echo 'node:x:1000:' >>"$root/etc/group"
   echo 'node:x:1000:1000::/home/node:/bin/sh' >>"$root/etc/passwd"
   echo 'node:*:19000:0:99999:7:::' >>"$root/etc/shadow"
   install -d -o 1000 -g 1000 "$root/home/node"
   tar -C "$root" -c . | docker import \
-    -c 'ENV NODE_VERSION='"$(node --version | tr -d v)" -c 'CMD ["node"]' \
+    -c "LABEL letta-webhooks.recipe=$RECIPE" -c "ENV NODE_VERSION=$(node --version | tr -d v)" \
+    -c 'ENV NODE_EXTRA_CA_CERTS=/etc/ssl/certs/ca-certificates.crt' -c 'CMD ["node"]' \
     -m "debootstrap $SUITE minbase + host node $(node --version)" \
     - "$NODE_BASE_IMAGE" >/dev/null
 }
@@ -64,14 +72,14 @@ trap 'rm -rf "$scratch"' EXIT
 pids=()
 # Both at once: debootstrap mostly waits on the mirror.
 if exists "$SERVICES_IMAGE"; then
-  echo "$SERVICES_IMAGE: present"
+  echo "$SERVICES_IMAGE: present (recipe $RECIPE)"
 else
   echo "$SERVICES_IMAGE: building from $MIRROR ($SUITE)"
   build_services "$scratch/services" &
   pids+=($!)
 fi
 if exists "$NODE_BASE_IMAGE"; then
-  echo "$NODE_BASE_IMAGE: present"
+  echo "$NODE_BASE_IMAGE: present (recipe $RECIPE)"
 else
   echo "$NODE_BASE_IMAGE: building from $MIRROR ($SUITE) and $(command -v node)"
   build_node_base "$scratch/node" &
