@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Makes sure a Docker engine answers: installs Debian's docker.io (and
-# debootstrap, which test-images.sh needs) when missing, and starts dockerd
-# when `docker info` fails. Idempotent: a running engine is left alone.
+# debootstrap for test-images.sh, docker-compose for compose-smoke.sh) when
+# missing, and starts dockerd when `docker info` fails. Idempotent: a running
+# engine is left alone.
 #
 # The engine runs without a bridge or iptables rules (`--bridge=none
 # --iptables=false`): every container of ours uses host networking, so no
@@ -13,6 +14,7 @@ LOG=${LW_DOCKERD_LOG:-/var/log/lw-dockerd.log}
 missing=()
 command -v dockerd >/dev/null || missing+=(docker.io)
 command -v debootstrap >/dev/null || missing+=(debootstrap)
+command -v docker-compose >/dev/null || missing+=(docker-compose)
 if ((${#missing[@]} > 0)); then
   echo "installing ${missing[*]}"
   apt-get update -qq
