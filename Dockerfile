@@ -15,7 +15,7 @@ COPY packages ./packages
 COPY migrations ./migrations
 RUN pnpm install --frozen-lockfile \
  && pnpm build \
- && pnpm --filter @letta-webhooks/worker deploy --prod /out
+ && pnpm --filter @letta-webhooks/cli deploy --prod /out
 
 FROM ${NODE_IMAGE}
 WORKDIR /app
@@ -28,7 +28,7 @@ ENV NODE_ENV=production \
 USER node
 # 9464: the worker's /metrics, /healthz, /readyz. 8080: the HTTP API (`api`).
 EXPOSE 9464 8080
-# /readyz of whichever of the two this container runs (src/cli/healthcheck.ts).
+# /readyz of whichever of the two this container runs (packages/cli/src/healthcheck.ts).
 HEALTHCHECK --interval=15s --timeout=5s --start-period=30s CMD ["node", "bin/healthcheck.js"]
 ENTRYPOINT ["node", "bin/letta-webhooks.js"]
 CMD ["worker"]

@@ -13,7 +13,8 @@ import {
   loadSettings,
   verifyWebhook,
 } from '@letta-webhooks/shared';
-import { createWorker, formatTable } from '@letta-webhooks/worker';
+import { formatTable } from '@letta-webhooks/cli';
+import { createWorker } from '@letta-webhooks/worker';
 import { Redis } from 'ioredis';
 import { freshDatabase } from './fresh-database.js';
 

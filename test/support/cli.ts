@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
 
-const BIN = fileURLToPath(new URL('../../packages/worker/bin/letta-webhooks.js', import.meta.url));
+const BIN = fileURLToPath(new URL('../../packages/cli/bin/letta-webhooks.js', import.meta.url));
 
 /** A running `letta-webhooks` process. */
 export interface CliProcess {

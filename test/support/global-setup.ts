@@ -250,17 +250,13 @@ async function prepare(services: ServiceUrls): Promise<void> {
   await adminQuery(services.databaseUrl, `CREATE DATABASE "${template}"`);
   // Through the CLI, in a child process: global setup runs outside jest's
   // module system, and this also exercises `letta-webhooks migrate`.
-  await promisify(execFile)(
-    process.execPath,
-    ['packages/worker/bin/letta-webhooks.js', 'migrate'],
-    {
-      env: {
-        ...process.env,
-        DATABASE_URL: databaseUrlFor(services.databaseUrl, template),
-        WEBHOOK_SECRET_ENCRYPTION_KEYS: `setup:${randomBytes(32).toString('base64')}`,
-      },
+  await promisify(execFile)(process.execPath, ['packages/cli/bin/letta-webhooks.js', 'migrate'], {
+    env: {
+      ...process.env,
+      DATABASE_URL: databaseUrlFor(services.databaseUrl, template),
+      WEBHOOK_SECRET_ENCRYPTION_KEYS: `setup:${randomBytes(32).toString('base64')}`,
     },
-  );
+  });
   process.env.LW_TEST_RUN_ID = runId;
   process.env.LW_TEST_TEMPLATE = template;
   process.env.LW_TEST_DATABASE_URL = services.databaseUrl;

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { waitFor } from '../../../test/support/harness.js';
 import { startApiFixture, type ApiFixture } from './support/api-fixture.js';
 
-const BIN = fileURLToPath(new URL('../../worker/bin/letta-webhooks.js', import.meta.url));
+const BIN = fileURLToPath(new URL('../../cli/bin/letta-webhooks.js', import.meta.url));
 
 let f: ApiFixture;
 

@@ -8,7 +8,7 @@ import { startReceiver, type Receiver } from '../../../test/support/receiver.js'
 import { ApiKeyStore } from '../src/index.js';
 import { call } from './support/api-fixture.js';
 
-const BIN = fileURLToPath(new URL('../../worker/bin/letta-webhooks.js', import.meta.url));
+const BIN = fileURLToPath(new URL('../../cli/bin/letta-webhooks.js', import.meta.url));
 
 let ctx: TestContext;
 let worker: WebhookWorker;

@@ -1,6 +1,7 @@
 import {
   AddressGuard,
   createDb,
+  createLogger,
   createPool,
   EndpointChangeBus,
   JobAuthenticator,
@@ -31,7 +32,6 @@ import { EndpointCache } from './endpoint-cache.js';
 import { WebhookSender } from './http/webhook-sender.js';
 import { CircuitBreaker } from './isolation/circuit-breaker.js';
 import { InFlightLimiter } from './isolation/in-flight-limiter.js';
-import { createLogger } from './logger.js';
 import { createProcessor, type ProcessResult } from './process-delivery.js';
 import { RetryPolicy } from './retry/retry-policy.js';
 import { settlesWithin } from './settles-within.js';
@@ -86,7 +86,7 @@ export interface WebhookWorker {
 export function createWorker(options: WorkerOptions = {}): WebhookWorker {
   const settings = options.settings ?? loadSettings();
   requireEncryptionAtRest(settings);
-  const logger = options.logger ?? createLogger(settings.logLevel);
+  const logger = options.logger ?? createLogger('letta-webhooks-worker', settings.logLevel);
   const pool = createPool({
     connectionString: settings.databaseUrl,
     poolSize: settings.databasePoolSize,

@@ -9,8 +9,5 @@ export { parseRetryAfter } from './retry/retry-after.js';
 export { deliveryHeaders, USER_AGENT } from './delivery-headers.js';
 export type { HttpAttemptResult } from './http/attempt-result.js';
 export type { ProcessResult } from './process-delivery.js';
-export { createLogger } from './logger.js';
-export { formatTable } from './cli/format-table.js';
-export { EXIT_CODES } from './cli/exit-codes.js';
 export { deleteOldDeliveries } from './retention.js';
 export type { RetentionResult } from './retention.js';

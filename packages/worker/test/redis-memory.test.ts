@@ -14,7 +14,7 @@ import { startPrivateRedis, type PrivateRedis } from '../../../test/support/priv
 import { startReceiver, type Receiver } from '../../../test/support/receiver.js';
 import { createWorker } from '../src/index.js';
 
-const BIN = fileURLToPath(new URL('../bin/letta-webhooks.js', import.meta.url));
+const BIN = fileURLToPath(new URL('../../cli/bin/letta-webhooks.js', import.meta.url));
 
 let ctx: TestContext;
 let receiver: Receiver;

@@ -1,21 +1,22 @@
+import { Command, CommanderError, type CommandUnknownOpts } from '@commander-js/extra-typings';
 import { migrateToLatest } from '@letta-webhooks/migrations';
 import {
-  WebhookError,
   createDb,
+  createLogger,
   isWebhookError,
   loadSettings,
   requireEncryptionAtRest,
   verifyEvictionPolicy,
   type Settings,
 } from '@letta-webhooks/shared';
+import { createWorker, deleteOldDeliveries } from '@letta-webhooks/worker';
 import { createRequire } from 'node:module';
-import { Command, CommanderError } from 'commander';
-import { createWorker } from '../create-worker.js';
-import { createLogger } from '../logger.js';
-import { deleteOldDeliveries } from '../retention.js';
+import { z } from 'zod';
 import { EXIT_CODES, exitCodeFor } from './exit-codes.js';
 import { addApiCommands } from './api-commands.js';
-import { addOperatorCommands, type Output } from './operator-commands.js';
+import { addOperatorCommands } from './operator-commands.js';
+import { days } from './option-parsers.js';
+import type { Output } from './output.js';
 import { SHUTDOWN_MARGIN_MS, runUntilSignal } from './run-until-signal.js';
 import { probePostgres, probeRedis } from './service-probe.js';
 
@@ -24,9 +25,10 @@ import { probePostgres, probeRedis } from './service-probe.js';
 // line when one does not answer. Only these need Redis: the rest never wait for it.
 const DAEMONS = new Set(['worker', 'api']);
 
-// This package's version (src/cli or dist/cli → the package root).
-const VERSION = (createRequire(import.meta.url)('../../package.json') as { version: string })
-  .version;
+// This package's version (src or dist → the package root).
+const VERSION = z
+  .object({ version: z.string() })
+  .parse(createRequire(import.meta.url)('../package.json')).version;
 const NEEDS_REDIS = new Set([
   'stats',
   'resend',
@@ -39,9 +41,10 @@ const NEEDS_REDIS = new Set([
   'endpoints delete',
 ]);
 
-function commandPath(command: Command): string {
+function commandPath(command: CommandUnknownOpts): string {
   const names: string[] = [];
-  for (let at: Command | null = command; at?.parent; at = at.parent) names.unshift(at.name());
+  for (let at: CommandUnknownOpts | null = command; at?.parent; at = at.parent)
+    names.unshift(at.name());
   return names.join(' ');
 }
 
@@ -53,7 +56,7 @@ async function probeServices(settings: Settings, path: string): Promise<void> {
 
 async function runWorker(): Promise<void> {
   const settings = loadSettings();
-  const logger = createLogger(settings.logLevel);
+  const logger = createLogger('letta-webhooks-worker', settings.logLevel);
   await runUntilSignal({
     logger,
     async start() {
@@ -120,7 +123,7 @@ export async function main(argv: readonly string[] = process.argv): Promise<void
       await probeServices(settings, commandPath(command));
     });
   const output = (): Output => ({
-    json: program.opts<{ json?: boolean }>().json === true,
+    json: program.opts().json === true,
     write: (text) => {
       console.log(text);
     },
@@ -136,20 +139,13 @@ export async function main(argv: readonly string[] = process.argv): Promise<void
   program
     .command('cleanup')
     .description('delete settled deliveries and attempts older than the retention period, once')
-    .option('--older-than <days>', 'default WEBHOOK_RETENTION_DAYS')
-    .action(async (o: { olderThan?: string }) => {
+    .option('--older-than <days>', 'default WEBHOOK_RETENTION_DAYS', days)
+    .action(async (o) => {
       const settings = loadSettings();
-      const days = o.olderThan === undefined ? settings.retention.days : Number(o.olderThan);
-      if (!Number.isFinite(days) || days <= 0) {
-        throw new WebhookError({
-          code: 'INVALID_INPUT',
-          field: 'olderThan',
-          message: 'older-than: must be a positive number of days',
-        });
-      }
       const db = createDb({ connectionString: settings.databaseUrl, poolSize: 1 });
       try {
-        const result = await deleteOldDeliveries(db, days * 86_400_000);
+        const olderThanMs = (o.olderThan ?? settings.retention.days) * 86_400_000;
+        const result = await deleteOldDeliveries(db, olderThanMs);
         output().write(
           output().json
             ? JSON.stringify(result)

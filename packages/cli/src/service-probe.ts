@@ -1,60 +1,42 @@
-import { WebhookError, type Settings } from '@letta-webhooks/shared';
+import { WebhookError, createDb, withTimeout, type Settings } from '@letta-webhooks/shared';
 import { Redis } from 'ioredis';
-import pg from 'pg';
+import { sql } from 'kysely';
 
 /** How long a command waits for Postgres or Redis to answer before it exits 6. */
 export const PROBE_TIMEOUT_MS = 5_000;
 
 function reason(error: unknown): string {
   if (error instanceof Error) {
-    const code = (error as { code?: unknown }).code;
-    return typeof code === 'string' ? code : error.message;
+    return 'code' in error && typeof error.code === 'string' ? error.code : error.message;
   }
   return String(error);
 }
 
-/** Resolves with `work`, or rejects after `ms`; the timer never outlives the race. */
-async function within<T>(work: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  try {
-    return await Promise.race([
-      work,
-      new Promise<never>((_, reject) => {
-        timer = setTimeout(() => {
-          reject(new Error(`no answer within ${ms} ms`));
-        }, ms);
-      }),
-    ]);
-  } finally {
-    clearTimeout(timer);
-  }
+/** Resolves once `work` does, or rejects when it takes longer than {@link PROBE_TIMEOUT_MS}. */
+async function answers(work: Promise<unknown>): Promise<void> {
+  if ((await withTimeout(work, PROBE_TIMEOUT_MS)).timedOut)
+    throw new Error(`no answer within ${String(PROBE_TIMEOUT_MS)} ms`);
 }
 
 /**
  * Checks that Postgres answers, so a command fails with one line and exit 6
  * (`DATABASE_UNAVAILABLE`) within {@link PROBE_TIMEOUT_MS} instead of a raw
- * socket error or a hang.
+ * socket error or a hang. The connection is opened as every process opens it
+ * (`createDb`, whose pool gives up connecting after the same 5 s).
  */
 export async function probePostgres(settings: Pick<Settings, 'databaseUrl'>): Promise<void> {
-  const client = new pg.Client({
-    connectionString: settings.databaseUrl,
-    connectionTimeoutMillis: PROBE_TIMEOUT_MS,
-  });
-  client.on('error', () => undefined);
-  const url = new URL(settings.databaseUrl);
+  const db = createDb({ connectionString: settings.databaseUrl, poolSize: 1 });
   try {
-    await within(
-      client.connect().then(() => client.query('SELECT 1')),
-      PROBE_TIMEOUT_MS,
-    );
+    await answers(sql`SELECT 1`.execute(db));
   } catch (error) {
     throw new WebhookError({
       code: 'DATABASE_UNAVAILABLE',
-      message: `Postgres unreachable at ${url.host} (${reason(error)})`,
+      message: `Postgres unreachable at ${new URL(settings.databaseUrl).host} (${reason(error)})`,
       cause: error,
     });
   } finally {
-    void client.end().catch(() => undefined);
+    // Not awaited: a connection attempt still hanging must not hold the command.
+    void db.destroy().catch(() => undefined);
   }
 }
 
@@ -80,10 +62,7 @@ export async function probeRedis(
     });
     redis.on('error', () => undefined);
     try {
-      await within(
-        redis.connect().then(() => redis.ping()),
-        PROBE_TIMEOUT_MS,
-      );
+      await answers(redis.connect().then(() => redis.ping()));
       return;
     } catch (error) {
       last = error;

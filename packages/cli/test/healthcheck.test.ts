@@ -1,7 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from '@jest/globals';
-import { healthcheck, servedCommand } from '../src/cli/healthcheck.js';
+import { healthcheck, servedCommand } from '../src/healthcheck.js';
 
 const servers: Server[] = [];
 afterEach(async () => {

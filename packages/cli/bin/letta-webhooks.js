@@ -3,7 +3,7 @@
 import { existsSync } from 'node:fs';
 import { setTimeout } from 'node:timers';
 
-const entry = new URL('../dist/cli/main.js', import.meta.url);
+const entry = new URL('../dist/main.js', import.meta.url);
 if (!existsSync(entry)) {
   console.error('letta-webhooks is not built: run `npx -y pnpm@12.4.2 build` first');
   process.exit(1);

@@ -1,66 +1,18 @@
+import type { CommandUnknownOpts } from '@commander-js/extra-typings';
 import {
   createProducer,
+  listDeliveriesInputSchema,
   type Endpoint,
   type EndpointHealth,
   type Producer,
 } from '@letta-webhooks/producer';
-import { WebhookError, loadSettings } from '@letta-webhooks/shared';
-import type { Command } from 'commander';
+import { WebhookError, loadSettings, parseOrThrow, withTimeout } from '@letta-webhooks/shared';
 import { formatTable } from './format-table.js';
-import { settlesWithin } from '../settles-within.js';
-import { parseDuration, parseSince } from './parse-time.js';
+import { bool, int, keyValue, list, overlap, since } from './option-parsers.js';
+import { show, type Output } from './output.js';
 
 // Longest a command waits for its connections to close once its work is done.
 const CLOSE_MS = 2_000;
-
-/** Where command output goes; tests capture it. */
-export interface Output {
-  readonly json: boolean;
-  write(text: string): void;
-}
-
-function badInput(field: string, message: string): WebhookError {
-  return new WebhookError({ code: 'INVALID_INPUT', field, message: `${field}: ${message}` });
-}
-
-function list(value: string): string[] {
-  return value
-    .split(',')
-    .map((part) => part.trim())
-    .filter((part) => part !== '');
-}
-
-function keyValues(pairs: readonly string[] | undefined): Record<string, string> | undefined {
-  if (pairs === undefined) return undefined;
-  const entries = pairs.map((pair) => {
-    const at = pair.indexOf('=');
-    if (at <= 0) throw badInput('metadata', `"${pair}" is not key=value`);
-    return [pair.slice(0, at), pair.slice(at + 1)] as const;
-  });
-  return Object.fromEntries(entries);
-}
-
-function collect(value: string, previous: string[] = []): string[] {
-  return [...previous, value];
-}
-
-function bool(field: string, value: string | undefined): boolean | undefined {
-  if (value === undefined) return undefined;
-  if (value === 'true' || value === 'false') return value === 'true';
-  throw badInput(field, 'must be true or false');
-}
-
-function int(field: string, value: string | undefined): number | undefined {
-  if (value === undefined) return undefined;
-  if (!/^\d+$/.test(value)) throw badInput(field, 'must be a whole number');
-  return Number(value);
-}
-
-function since(value: string): Date {
-  const date = parseSince(value);
-  if (!date) throw badInput('since', 'must be an ISO time or a duration such as 24h');
-  return date;
-}
 
 const endpointColumns = [
   'id',
@@ -80,19 +32,16 @@ function endpointRow(endpoint: Endpoint): Record<string, unknown> {
   };
 }
 
-/** Adds the operator commands (endpoints, deliveries, resend, recover) to the program. */
-export function addOperatorCommands(program: Command, output: () => Output): void {
+/** Adds the operator commands (endpoints, deliveries, stats, secrets, resend, recover) to the program. */
+export function addOperatorCommands(program: CommandUnknownOpts, output: () => Output): void {
   async function run(action: (producer: Producer, out: Output) => Promise<void>): Promise<void> {
     const producer = createProducer({ settings: loadSettings() });
     try {
       await action(producer, output());
     } finally {
       // Bounded: a command that never needed Redis must not wait for it to close.
-      await settlesWithin(producer.close(), CLOSE_MS);
+      await withTimeout(producer.close(), CLOSE_MS);
     }
-  }
-  function show(out: Output, value: unknown, text: () => string): void {
-    out.write(out.json ? JSON.stringify(value, null, 2) : text());
   }
 
   const endpoints = program.command('endpoints').description('manage webhook endpoints');
@@ -102,21 +51,24 @@ export function addOperatorCommands(program: Command, output: () => Output): voi
     .requiredOption('--url <url>', 'where deliveries are POSTed')
     .requiredOption('--org <organizationId>', 'owning organization')
     .option('--agent <agentId>', 'only this agent (default: every agent of the organization)')
-    .requiredOption('--events <types>', 'comma-separated: exact types, prefixes like agent.*, or *')
+    .requiredOption(
+      '--events <types>',
+      'comma-separated: exact types, prefixes like agent.*, or *',
+      list,
+    )
     .option('--description <text>')
-    .option('--metadata <key=value>', 'repeatable', collect)
+    .option('--metadata <key=value>', 'repeatable', keyValue)
     .option('--secret <whsec>', 'use this secret instead of a new one')
-    .action((o: Record<string, string | string[] | undefined>) =>
+    .action((o) =>
       run(async (producer, out) => {
-        const metadata = keyValues(o.metadata as string[] | undefined);
         const created = await producer.createEndpoint({
-          url: o.url as string,
-          organizationId: o.org as string,
-          eventTypes: list(o.events as string),
-          ...(o.agent === undefined ? {} : { agentId: o.agent as string }),
-          ...(o.description === undefined ? {} : { description: o.description as string }),
-          ...(metadata === undefined ? {} : { metadata }),
-          ...(o.secret === undefined ? {} : { secret: o.secret as string }),
+          url: o.url,
+          organizationId: o.org,
+          eventTypes: o.events,
+          ...(o.agent === undefined ? {} : { agentId: o.agent }),
+          ...(o.description === undefined ? {} : { description: o.description }),
+          ...(o.metadata === undefined ? {} : { metadata: o.metadata }),
+          ...(o.secret === undefined ? {} : { secret: o.secret }),
         });
         show(
           out,
@@ -131,18 +83,16 @@ export function addOperatorCommands(program: Command, output: () => Output): voi
     .description('list endpoints, oldest first')
     .option('--org <organizationId>')
     .option('--agent <agentId>')
-    .option('--enabled <bool>', 'true or false')
-    .option('--limit <n>', 'page size (default 50)')
+    .option('--enabled <bool>', 'true or false', bool('enabled'))
+    .option('--limit <n>', 'page size (default 50)', int('limit'))
     .option('--cursor <cursor>', 'next page, from a previous listing')
-    .action((o: Record<string, string | undefined>) =>
+    .action((o) =>
       run(async (producer, out) => {
-        const enabled = bool('enabled', o.enabled);
-        const limit = int('limit', o.limit);
         const page = await producer.listEndpoints({
           ...(o.org === undefined ? {} : { organizationId: o.org }),
           ...(o.agent === undefined ? {} : { agentId: o.agent }),
-          ...(enabled === undefined ? {} : { enabled }),
-          ...(limit === undefined ? {} : { limit }),
+          ...(o.enabled === undefined ? {} : { enabled: o.enabled }),
+          ...(o.limit === undefined ? {} : { limit: o.limit }),
           ...(o.cursor === undefined ? {} : { cursor: o.cursor }),
         });
         show(out, page, () => {
@@ -155,7 +105,7 @@ export function addOperatorCommands(program: Command, output: () => Output): voi
     .command('show <id>')
     .description('one endpoint and its health')
     .option('--reveal-secret', 'also print the current secret')
-    .action((id: string, o: { revealSecret?: boolean }) =>
+    .action((id, o) =>
       run(async (producer, out) => {
         const endpoint = await producer.getEndpoint(id);
         if (!endpoint)
@@ -184,17 +134,16 @@ export function addOperatorCommands(program: Command, output: () => Output): voi
     .command('update <id>')
     .description('change URL, event types, description or metadata')
     .option('--url <url>')
-    .option('--events <types>')
+    .option('--events <types>', '', list)
     .option('--description <text>')
-    .option('--metadata <key=value>', 'repeatable; replaces all metadata', collect)
-    .action((id: string, o: Record<string, string | string[] | undefined>) =>
+    .option('--metadata <key=value>', 'repeatable; replaces all metadata', keyValue)
+    .action((id, o) =>
       run(async (producer, out) => {
-        const metadata = keyValues(o.metadata as string[] | undefined);
         const updated = await producer.updateEndpoint(id, {
-          ...(o.url === undefined ? {} : { url: o.url as string }),
-          ...(o.events === undefined ? {} : { eventTypes: list(o.events as string) }),
-          ...(o.description === undefined ? {} : { description: o.description as string }),
-          ...(metadata === undefined ? {} : { metadata }),
+          ...(o.url === undefined ? {} : { url: o.url }),
+          ...(o.events === undefined ? {} : { eventTypes: o.events }),
+          ...(o.description === undefined ? {} : { description: o.description }),
+          ...(o.metadata === undefined ? {} : { metadata: o.metadata }),
         });
         show(out, updated, () => formatTable([endpointRow(updated)], endpointColumns));
       }),
@@ -205,15 +154,13 @@ export function addOperatorCommands(program: Command, output: () => Output): voi
     .option(
       '--overlap <duration>',
       'e.g. 24h (default), 30m, or 0 to revoke the old secret at once',
+      overlap,
     )
-    .action((id: string, o: { overlap?: string }) =>
+    .action((id, o) =>
       run(async (producer, out) => {
-        const overlapMs = o.overlap === undefined ? undefined : parseDuration(o.overlap);
-        if (o.overlap !== undefined && overlapMs === undefined)
-          throw badInput('overlap', 'must be a duration such as 24h or 0');
         const rotated = await producer.rotateEndpointSecret(
           id,
-          overlapMs === undefined ? {} : { overlapMs },
+          o.overlap === undefined ? {} : { overlapMs: o.overlap },
         );
         show(out, rotated, () =>
           [
@@ -227,7 +174,7 @@ export function addOperatorCommands(program: Command, output: () => Output): voi
     .command('disable <id>')
     .description('stop deliveries to an endpoint; its pending deliveries are cancelled')
     .option('--reason <text>', 'recorded with the endpoint', 'disabled by operator')
-    .action((id: string, o: { reason: string }) =>
+    .action((id, o) =>
       run(async (producer, out) => {
         const endpoint = await producer.disableEndpoint(id, o.reason);
         show(out, endpoint, () => formatTable([endpointRow(endpoint)], endpointColumns));
@@ -236,7 +183,7 @@ export function addOperatorCommands(program: Command, output: () => Output): voi
   endpoints
     .command('enable <id>')
     .description('resume deliveries to an endpoint')
-    .action((id: string) =>
+    .action((id) =>
       run(async (producer, out) => {
         const endpoint = await producer.enableEndpoint(id);
         show(out, endpoint, () => formatTable([endpointRow(endpoint)], endpointColumns));
@@ -245,7 +192,7 @@ export function addOperatorCommands(program: Command, output: () => Output): voi
   endpoints
     .command('delete <id>')
     .description('delete an endpoint; its pending deliveries are cancelled')
-    .action((id: string) =>
+    .action((id) =>
       run(async (producer, out) => {
         await producer.deleteEndpoint(id);
         show(out, { deleted: id }, () => `deleted ${id}`);
@@ -261,26 +208,29 @@ export function addOperatorCommands(program: Command, output: () => Output): voi
     .option('--org <organizationId>')
     .option('--status <status>', 'pending, succeeded, failed or cancelled')
     .option('--event-type <type>')
-    .option('--since <time>', 'ISO time or duration ago, e.g. 24h')
-    .option('--until <time>', 'ISO time or duration ago')
-    .option('--limit <n>', 'page size (default 50)')
+    .option('--since <time>', 'ISO time or duration ago, e.g. 24h', since)
+    .option('--until <time>', 'ISO time or duration ago', since)
+    .option('--limit <n>', 'page size (default 50)', int('limit'))
     .option('--cursor <cursor>')
-    .action((o: Record<string, string | undefined>) =>
+    .action((o) =>
       run(async (producer, out) => {
-        const limit = int('limit', o.limit);
-        const page = await producer.listDeliveries({
-          ...(o.endpoint === undefined ? {} : { endpointId: o.endpoint }),
-          ...(o.agent === undefined ? {} : { agentId: o.agent }),
-          ...(o.org === undefined ? {} : { organizationId: o.org }),
-          ...(o.status === undefined ? {} : { status: o.status as 'pending' }),
-          ...(o.eventType === undefined
-            ? {}
-            : { eventType: o.eventType as 'agent.step.completed' }),
-          ...(o.since === undefined ? {} : { since: since(o.since) }),
-          ...(o.until === undefined ? {} : { until: since(o.until) }),
-          ...(limit === undefined ? {} : { limit }),
-          ...(o.cursor === undefined ? {} : { cursor: o.cursor }),
-        });
+        // The producer's own filter schema types --status and --event-type (same errors as its own check).
+        const filters = parseOrThrow(
+          listDeliveriesInputSchema,
+          {
+            endpointId: o.endpoint,
+            agentId: o.agent,
+            organizationId: o.org,
+            status: o.status,
+            eventType: o.eventType,
+            since: o.since,
+            until: o.until,
+            limit: o.limit,
+            cursor: o.cursor,
+          },
+          { what: 'delivery filters' },
+        );
+        const page = await producer.listDeliveries(filters);
         show(out, page, () => {
           const table = formatTable(page.data, [
             'id',
@@ -298,7 +248,7 @@ export function addOperatorCommands(program: Command, output: () => Output): voi
   deliveries
     .command('show <id>')
     .description('one delivery with every attempt')
-    .action((id: string) =>
+    .action((id) =>
       run(async (producer, out) => {
         const delivery = await producer.getDelivery(id);
         if (!delivery)
@@ -332,11 +282,10 @@ export function addOperatorCommands(program: Command, output: () => Output): voi
   program
     .command('stats')
     .description("queue depths and the last minute's attempt outcomes")
-    .option('--window <seconds>', 'how far back to count attempts (default 60)')
-    .action((o: { window?: string }) =>
+    .option('--window <seconds>', 'how far back to count attempts (default 60)', int('window'))
+    .action((o) =>
       run(async (producer, out) => {
-        const window = int('window', o.window);
-        const stats = await producer.getStats(window);
+        const stats = await producer.getStats(o.window);
         show(out, stats, () =>
           [
             formatTable(Object.entries(stats.queue).map(([state, jobs]) => ({ state, jobs }))),
@@ -363,7 +312,7 @@ export function addOperatorCommands(program: Command, output: () => Output): voi
   program
     .command('resend <deliveryId>')
     .description('send one delivery again (same event id and body, fresh signature)')
-    .action((deliveryId: string) =>
+    .action((deliveryId) =>
       run(async (producer, out) => {
         const result = await producer.resendDelivery(deliveryId);
         show(out, result, () => `resend of ${deliveryId} enqueued`);
@@ -372,14 +321,13 @@ export function addOperatorCommands(program: Command, output: () => Output): voi
   program
     .command('recover <endpointId>')
     .description("send again an endpoint's failed deliveries created since a time")
-    .requiredOption('--since <time>', 'ISO time or duration ago, e.g. 24h')
-    .option('--limit <n>', 'at most this many (default 10000)')
-    .action((endpointId: string, o: { since: string; limit?: string }) =>
+    .requiredOption('--since <time>', 'ISO time or duration ago, e.g. 24h', since)
+    .option('--limit <n>', 'at most this many (default 10000)', int('limit'))
+    .action((endpointId, o) =>
       run(async (producer, out) => {
-        const limit = int('limit', o.limit);
         const result = await producer.recoverEndpoint(endpointId, {
-          since: since(o.since),
-          ...(limit === undefined ? {} : { limit }),
+          since: o.since,
+          ...(o.limit === undefined ? {} : { limit: o.limit }),
         });
         show(out, result, () => `${result.enqueued} failed deliveries re-enqueued`);
       }),

@@ -1,15 +1,15 @@
+import type { CommandUnknownOpts } from '@commander-js/extra-typings';
 import type { ApiKeyInfo, ApiKeyStore } from '@letta-webhooks/api';
-import { createDb, loadSettings, verifyEvictionPolicy } from '@letta-webhooks/shared';
-import type { Command } from 'commander';
+import { createDb, createLogger, loadSettings, verifyEvictionPolicy } from '@letta-webhooks/shared';
 import { formatTable } from './format-table.js';
-import type { Output } from './operator-commands.js';
+import { show, type Output } from './output.js';
 import { SHUTDOWN_MARGIN_MS, runUntilSignal } from './run-until-signal.js';
 
 async function runApi(): Promise<void> {
   const settings = loadSettings();
   // Loaded on demand: the HTTP server's modules would slow every other command's start.
-  const { createApiLogger, startApi } = await import('@letta-webhooks/api');
-  const logger = createApiLogger(settings.logLevel);
+  const { startApi } = await import('@letta-webhooks/api');
+  const logger = createLogger('letta-webhooks-api', settings.logLevel);
   await runUntilSignal({
     logger,
     async start() {
@@ -27,7 +27,7 @@ async function runApi(): Promise<void> {
 const keyColumns = ['id', 'name', 'organizationId', 'admin', 'prefix', 'createdAt', 'revokedAt'];
 
 /** Adds `api` (serve the HTTP API) and `api-keys create|list|revoke` to the program. */
-export function addApiCommands(program: Command, output: () => Output): void {
+export function addApiCommands(program: CommandUnknownOpts, output: () => Output): void {
   program
     .command('api')
     .description('serve the HTTP API (/v1, /docs, /openapi.json) until SIGTERM or SIGINT')
@@ -43,9 +43,6 @@ export function addApiCommands(program: Command, output: () => Output): void {
       await db.destroy();
     }
   }
-  const show = (out: Output, value: unknown, text: () => string) => {
-    out.write(out.json ? JSON.stringify(value, null, 2) : text());
-  };
   const row = (key: ApiKeyInfo) => ({ ...key, organizationId: key.organizationId ?? '(all)' });
 
   const keys = program.command('api-keys').description('manage the API keys of the HTTP API');
@@ -56,7 +53,7 @@ export function addApiCommands(program: Command, output: () => Output): void {
     .option('--admin', 'a key that acts for every organization')
     .option('--name <text>', 'a label, to tell keys apart')
     .option('--json', 'print { "id", "key" } as JSON')
-    .action((o: { org?: string; admin?: boolean; name?: string; json?: boolean }) =>
+    .action((o) =>
       withKeys(async (store, out) => {
         const name = o.name === undefined ? {} : { name: o.name };
         const created = await store.create(
@@ -78,7 +75,7 @@ export function addApiCommands(program: Command, output: () => Output): void {
     .description('list keys (never the keys themselves), oldest first')
     .option('--org <organizationId>', "only this organization's keys")
     .option('--active', 'leave out revoked keys')
-    .action((o: { org?: string; active?: boolean }) =>
+    .action((o) =>
       withKeys(async (store, out) => {
         const listed = await store.list({
           ...(o.org === undefined ? {} : { organizationId: o.org }),
@@ -90,7 +87,7 @@ export function addApiCommands(program: Command, output: () => Output): void {
   keys
     .command('revoke <id>')
     .description('revoke a key; every API process stops accepting it within 5 s')
-    .action((id: string) =>
+    .action((id) =>
       withKeys(async (store, out) => {
         const revoked = await store.revoke(id);
         show(out, revoked, () => `revoked ${revoked.id}`);
