@@ -80,7 +80,7 @@ describe('operations', () => {
     const inProbe = new Promise<void>((resolve) => (entered = resolve));
     const released = new Promise<void>((resolve) => (release = resolve));
     const producer = createProducer({ settings: ctx.settings });
-    const { app, markStopping } = await buildApp({
+    const built = await buildApp({
       settings: { bodyLimitBytes: 1_024, trustProxy: false },
       logger: pino({ level: 'silent' }),
       services: {
@@ -108,6 +108,7 @@ describe('operations', () => {
         },
       },
     });
+    const { app } = built;
     try {
       await app.listen({ port: 0, host: '127.0.0.1' });
       const address = app.server.address();
@@ -119,7 +120,7 @@ describe('operations', () => {
       hold = true;
       const probe = call(url, 'GET', '/readyz');
       await inProbe;
-      markStopping();
+      built.markStopping();
       const closed = app.close();
       release();
       const answer = await probe;
