@@ -59,7 +59,6 @@ describe('letta-webhooks api', () => {
     await waitFor(() => (receiver.requestsTo('/slow').length === 2 ? true : undefined), {
       what: 'both test deliveries to be in flight',
     });
-    const stoppedAt = Date.now();
     child.kill('SIGTERM');
 
     const answers = await Promise.all(inFlight);
@@ -67,8 +66,9 @@ describe('letta-webhooks api', () => {
     expect(answers.map((a) => a.body.attempt.outcome)).toEqual(['succeeded', 'succeeded']);
     // No new connection is taken while it drains.
     await expect(call(url, 'GET', '/healthz')).rejects.toThrow(/ECONNREFUSED/);
+    // Exit 0 on its own: the shutdown deadline (which exits 1, saying so) never fired.
     expect(await exited).toBe(0);
-    expect(Date.now() - stoppedAt).toBeLessThan(10_000);
+    expect(logs().map((l) => l.msg)).not.toContainEqual(expect.stringMatching(/exiting anyway/));
     expect(logs().map((l) => l.msg)).toEqual(
       expect.arrayContaining(['stopping: finishing requests in flight', 'API stopped']),
     );

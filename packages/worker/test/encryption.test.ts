@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { createProducer } from '@letta-webhooks/producer';
 import { EXAMPLE_EVENT_DATA, isWebhookError, verifyWebhook } from '@letta-webhooks/shared';
-import { rejection } from '../../../test/support/harness.js';
+import { rejection } from '../../../test/support/errors.js';
 import { createTestContext, waitFor, type TestContext } from '../../../test/support/harness.js';
 import { startReceiver, type Receiver } from '../../../test/support/receiver.js';
 import { createWorker } from '../src/index.js';

@@ -13,6 +13,7 @@ import { createTestContext, waitFor, type TestContext } from '../../../test/supp
 import { startPrivateRedis, type PrivateRedis } from '../../../test/support/private-redis.js';
 import { startReceiver, type Receiver } from '../../../test/support/receiver.js';
 import { createWorker } from '../src/index.js';
+import { asWebhookError } from '../../../test/support/errors.js';
 
 const BIN = fileURLToPath(new URL('../bin/letta-webhooks.js', import.meta.url));
 
@@ -50,7 +51,7 @@ describe('an evicting Redis', () => {
         (error: unknown) => error,
       );
       expect(isWebhookError(refused, 'INVALID_SETTINGS')).toBe(true);
-      expect((refused as Error).message).toMatch(
+      expect(asWebhookError(refused).message).toMatch(
         /allkeys-lru.*noeviction.*WEBHOOK_ALLOW_EVICTING_REDIS=true/,
       );
       expect(worker.worker.isRunning()).toBe(false);
@@ -108,7 +109,7 @@ describe('an evicting Redis', () => {
         { what: 'a refused publish' },
       );
       expect(isWebhookError(outcome, 'INVALID_SETTINGS')).toBe(true);
-      expect((outcome as Error).message).toContain('noeviction');
+      expect(asWebhookError(outcome).message).toContain('noeviction');
     } finally {
       await producer.close();
     }
