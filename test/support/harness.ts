@@ -1,15 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { inspect } from 'node:util';
 import {
   createDb,
-  isWebhookError,
   loadSettings,
   type Database,
   type Settings,
   type SettingsEnv,
-  type WebhookError,
-  type WebhookErrorCode,
 } from '@letta-webhooks/shared';
 import { Redis } from 'ioredis';
 import type { Kysely } from 'kysely';
@@ -105,28 +101,4 @@ export async function waitFor<T>(
       throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
     await sleep(20);
   }
-}
-
-/** `value` as an Error; fails the test, saying what it got, when it is not one. */
-export function asError(value: unknown): Error {
-  if (value instanceof Error) return value;
-  throw new Error(`expected an Error, got ${inspect(value)}`);
-}
-
-/** `value` as a WebhookError (of `code`, when given); fails the test, saying what it got, otherwise. */
-export function asWebhookError(value: unknown, code?: WebhookErrorCode): WebhookError {
-  if (isWebhookError(value, code)) return value;
-  throw new Error(
-    `expected a WebhookError${code === undefined ? '' : ` ${code}`}, got ${inspect(value)}`,
-  );
-}
-
-/** The WebhookError `promise` rejects with; fails the test if it resolves or rejects with anything else. */
-export async function rejection(promise: Promise<unknown>): Promise<WebhookError> {
-  try {
-    await promise;
-  } catch (error) {
-    return asWebhookError(error);
-  }
-  throw new Error('expected a rejection');
 }

@@ -2,7 +2,8 @@ import { beforeEach, describe, expect, it } from '@jest/globals';
 import { EXAMPLE_EVENT_DATA, newId } from '@letta-webhooks/shared';
 import { sql } from 'kysely';
 import { useDeliveryFixture } from '../../../test/support/delivery-fixture.js';
-import { rejection, waitFor } from '../../../test/support/harness.js';
+import { asError, rejection } from '../../../test/support/errors.js';
+import { waitFor } from '../../../test/support/harness.js';
 import { freePort, startPrivateRedis } from '../../../test/support/private-redis.js';
 import { createProducer } from '../src/index.js';
 
@@ -189,9 +190,8 @@ describe('durable publish (the default)', () => {
     try {
       await cut.publishEvent('agent-1', 'agent.step.completed', step); // connected once
       await redis.kill();
-      const started = performance.now();
+      // Resolved with Redis still down (it never comes back), the jobs left to the relay.
       const result = await cut.publishEvent('agent-1', 'agent.step.completed', step);
-      expect(performance.now() - started).toBeLessThan(1_000);
       expect(await rows(result.eventId)).toEqual([
         {
           id: result.deliveries[0]?.deliveryId,
@@ -213,10 +213,10 @@ describe('durable publish (the default)', () => {
     });
     const down = createProducer({ settings, organizationId: 'org-a' });
     try {
-      const started = performance.now();
       const error = await rejection(down.publishEvent('agent-1', 'agent.step.completed', step));
       expect(error.code).toBe('DATABASE_UNAVAILABLE');
-      expect(performance.now() - started).toBeLessThan(settings.publishTimeoutMs);
+      // Failed on the refused connection, not by waiting for an answer.
+      expect(asError(error.cause).message).toMatch(/ECONNREFUSED/);
     } finally {
       await down.close();
     }

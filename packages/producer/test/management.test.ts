@@ -3,7 +3,8 @@ import { createProducer } from '@letta-webhooks/producer';
 import { EXAMPLE_EVENT_DATA, verifyWebhook } from '@letta-webhooks/shared';
 import { Webhook } from 'standardwebhooks';
 import { STEP as step, useDeliveryFixture } from '../../../test/support/delivery-fixture.js';
-import { rejection, waitFor } from '../../../test/support/harness.js';
+import { rejection } from '../../../test/support/errors.js';
+import { waitFor } from '../../../test/support/harness.js';
 import type { ReceivedRequest } from '../../../test/support/receiver.js';
 
 const f = useDeliveryFixture();

@@ -1,7 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
 import { EXAMPLE_EVENT_DATA, MAX_ATTEMPTS_LIMIT } from '@letta-webhooks/shared';
 import { useDeliveryFixture } from '../../../test/support/delivery-fixture.js';
-import { rejection, waitFor } from '../../../test/support/harness.js';
+import { rejection } from '../../../test/support/errors.js';
+import { waitFor } from '../../../test/support/harness.js';
 import { createProducer } from '../src/index.js';
 
 const f = useDeliveryFixture({ noReceiver: true, resetEachTest: true });
