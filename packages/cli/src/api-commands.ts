@@ -7,12 +7,12 @@ import { SHUTDOWN_MARGIN_MS, runUntilSignal } from './run-until-signal.js';
 
 async function runApi(): Promise<void> {
   const settings = loadSettings();
-  // Loaded on demand: the HTTP server's modules would slow every other command's start.
-  const { startApi } = await import('@letta-webhooks/api');
   const logger = createLogger('letta-webhooks-api', settings.logLevel);
   await runUntilSignal({
     logger,
     async start() {
+      // Loaded on demand: the HTTP server's modules would slow every other command's start.
+      const { startApi } = await import('@letta-webhooks/api');
       // The worker's start-up checks: refused before anything listens, the refusal its only output.
       await verifyEvictionPolicy(settings);
       return startApi({ settings, logger });
