@@ -1,11 +1,5 @@
 import type { CommandUnknownOpts } from '@commander-js/extra-typings';
-import {
-  createProducer,
-  listDeliveriesInputSchema,
-  type Endpoint,
-  type EndpointHealth,
-  type Producer,
-} from '@letta-webhooks/producer';
+import type { Endpoint, EndpointHealth, Producer } from '@letta-webhooks/producer';
 import { WebhookError, loadSettings, parseOrThrow, withTimeout } from '@letta-webhooks/shared';
 import { formatTable } from './format-table.js';
 import { bool, int, keyValue, list, overlap, since } from './option-parsers.js';
@@ -35,6 +29,8 @@ function endpointRow(endpoint: Endpoint): Record<string, unknown> {
 /** Adds the operator commands (endpoints, deliveries, stats, secrets, resend, recover) to the program. */
 export function addOperatorCommands(program: CommandUnknownOpts, output: () => Output): void {
   async function run(action: (producer: Producer, out: Output) => Promise<void>): Promise<void> {
+    // Loaded on demand, like every command's implementation: --help and the other commands start faster.
+    const { createProducer } = await import('@letta-webhooks/producer');
     const producer = createProducer({ settings: loadSettings() });
     try {
       await action(producer, output());
@@ -215,6 +211,7 @@ export function addOperatorCommands(program: CommandUnknownOpts, output: () => O
     .action((o) =>
       run(async (producer, out) => {
         // The producer's own filter schema types --status and --event-type (same errors as its own check).
+        const { listDeliveriesInputSchema } = await import('@letta-webhooks/producer');
         const filters = parseOrThrow(
           listDeliveriesInputSchema,
           {

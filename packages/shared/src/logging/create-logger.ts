@@ -1,34 +1,19 @@
 import { pino, type Logger } from 'pino';
 import type { Settings } from '../settings.js';
 
-/** The processes that log, named in every line's `service`. */
-export type ServiceName = 'letta-webhooks-worker' | 'letta-webhooks-api';
-
 /**
- * A service's JSON logger (stdout). Lines carry ids, routes and statuses,
- * never bodies, secrets or API keys; the redaction below is a second line of
- * defence, the same for every service.
+ * The JSON logger (stdout) of a letta-webhooks process — the worker, the CLI
+ * running it — named in every line's `service`. Lines carry ids, never
+ * bodies, secrets or keys; the redaction below is a second line of defence.
+ * (The HTTP API's request logger, `createApiLogger` in packages/api, writes
+ * asynchronously and keeps its own list.)
  */
-export function createLogger(service: ServiceName, level: Settings['logLevel']): Logger {
+export function createLogger(service: string, level: Settings['logLevel']): Logger {
   return pino({
     level,
     base: { service },
     redact: {
-      paths: [
-        'secret',
-        '*.secret',
-        'secrets',
-        '*.secrets',
-        'key',
-        '*.key',
-        'body',
-        '*.body',
-        'headers',
-        'authorization',
-        '*.authorization',
-        'req.headers.authorization',
-        'req.headers.cookie',
-      ],
+      paths: ['secret', '*.secret', 'secrets', '*.secrets', 'body', '*.body', 'headers'],
       censor: '[redacted]',
     },
   });
