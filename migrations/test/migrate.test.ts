@@ -43,6 +43,7 @@ describe('migrations', () => {
       'webhook_api_keys',
       'webhook_attempts',
       'webhook_deliveries',
+      'webhook_delivery_queue',
       'webhook_endpoints',
       'webhook_events',
       'webhook_migrations',

@@ -32,7 +32,9 @@ function job(row: StoredDelivery, settings: Settings, jobAuth: JobAuthenticator)
  * SKIP LOCKED, so workers share the work). The reconciler re-enqueues pending
  * deliveries whose job is gone from Redis: at once for every pending delivery
  * when Redis is seen to have lost its data (a marker key gone or changed),
- * and otherwise those left pending well past their due time.
+ * and otherwise those left pending well past their due time. Both find
+ * pending deliveries through `webhook_delivery_queue`, which triggers keep
+ * in step with `webhook_deliveries` (migration 0070).
  */
 export class OutboxRelay {
   readonly #db: Kysely<Database>;
@@ -109,9 +111,11 @@ export class OutboxRelay {
     return this.#db.transaction().execute(async (trx) => {
       const { rows } = await sql<StoredDelivery>`
         SELECT d.id, d.event_id, d.endpoint_id, d.event_type, d.agent_id, d.organization_id, e.body, e.occurred_at
-        FROM webhook_deliveries d JOIN webhook_events e ON e.organization_id = d.organization_id AND e.id = d.event_id
-        WHERE d.enqueued_at IS NULL AND d.status = 'pending'
-        ORDER BY d.created_at
+        FROM webhook_delivery_queue q
+          JOIN webhook_deliveries d ON d.id = q.delivery_id
+          JOIN webhook_events e ON e.organization_id = d.organization_id AND e.id = d.event_id
+        WHERE q.enqueued_at IS NULL AND d.enqueued_at IS NULL AND d.status = 'pending'
+        ORDER BY q.created_at
         LIMIT ${BATCH}
         FOR UPDATE OF d SKIP LOCKED
       `.execute(trx);
@@ -149,9 +153,11 @@ export class OutboxRelay {
     return this.#db.transaction().execute(async (trx) => {
       const { rows } = await sql<StoredDelivery>`
         SELECT d.id, d.event_id, d.endpoint_id, d.event_type, d.agent_id, d.organization_id, e.body, e.occurred_at
-        FROM webhook_deliveries d JOIN webhook_events e ON e.organization_id = d.organization_id AND e.id = d.event_id
-        WHERE d.status = 'pending' AND d.enqueued_at IS NOT NULL AND ${due}
-        ORDER BY d.id
+        FROM webhook_delivery_queue q
+          JOIN webhook_deliveries d ON d.id = q.delivery_id
+          JOIN webhook_events e ON e.organization_id = d.organization_id AND e.id = d.event_id
+        WHERE q.enqueued_at IS NOT NULL AND d.status = 'pending' AND d.enqueued_at IS NOT NULL AND ${due}
+        ORDER BY q.delivery_id
         LIMIT ${BATCH}
         FOR UPDATE OF d SKIP LOCKED
       `.execute(trx);
