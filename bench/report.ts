@@ -5,6 +5,7 @@
 import { writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import { benchFile } from './children.js';
+import { compareCpu, cpuComparisonLines, readCommittedCpu } from './cpu-comparison.js';
 import { round } from './stats.js';
 
 /** One measured run of a pipeline: its rate, ratios to ceilings and CPU per unit. */
@@ -97,6 +98,8 @@ export class Report {
       node: process.version,
       quick,
     };
+    // Read before this run may overwrite it: a step is checked against the last full run.
+    const committed = quick ? undefined : await readCommittedCpu();
     const groups = [...new Set(this.runs.flatMap((row) => Object.keys(row.cpuMicrosPerUnit)))];
     const ratio = (value: number | undefined) => (value === undefined ? '' : String(round(value)));
     const lines = [
@@ -122,6 +125,11 @@ export class Report {
           row.transactionsPerUnit === undefined ? '' : String(round(row.transactionsPerUnit, 3));
         return `| ${row.run} | ${row.inFlight} | ${row.units} | ${Math.round(row.perSecond)} | ${ratio(row.vsAxios)} | ${ratio(row.vsBare)} | ${cpu.join(' | ')} | ${Math.round(total)} | ${xacts} |`;
       }),
+      '',
+      ...cpuComparisonLines(
+        committed,
+        committed ? compareCpu(committed, this.runs, (run) => run.startsWith('e2e')) : [],
+      ),
       '',
       '| raw figure | value |',
       '|---|---|',
