@@ -55,9 +55,10 @@ BEGIN
   RETURN NULL;
 END $$;
 
+-- DELETE, not TRUNCATE: a TRUNCATE naming both tables is still using the queue when this runs.
 CREATE FUNCTION webhook_delivery_queue_truncated() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-  TRUNCATE webhook_delivery_queue;
+  DELETE FROM webhook_delivery_queue;
   RETURN NULL;
 END $$;
 
