@@ -168,6 +168,8 @@ export async function openContext(options: BenchOptions): Promise<BenchContext> 
     WEBHOOK_SECRET_ENCRYPTION_KEYS: `bench:${randomBytes(32).toString('base64')}`,
     LOG_LEVEL: 'silent',
     WEBHOOK_ADMIN_PORT: '0',
+    // Setting-up publishes of 2,000 deliveries must not time out on a busy machine.
+    WEBHOOK_PUBLISH_TIMEOUT_MS: '30000',
     ...benchExtra(),
   };
   const settings = loadSettings({ ...process.env, ...env });
