@@ -1,51 +1,30 @@
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { describe, expect, it } from '@jest/globals';
 import { EXAMPLE_EVENT_DATA } from '@letta-webhooks/shared';
 import { sql } from 'kysely';
 import type { Page } from 'playwright-core';
 import { waitFor } from '../../../test/support/harness.js';
-import { axeSource, startBrowser, type Browser } from './support/browser.js';
-import { startApiFixture, type ApiFixture } from './support/api-fixture.js';
 import {
   HOSTILE,
-  PATIENT_DELIVERY,
-  expectAccessible,
   expectNothingExecuted,
   expectQuietWatch,
   focusedText,
-  pageWatch,
-  portalLink,
   shot,
-  watchedPage,
+  usePortal,
 } from './support/portal-page.js';
 
 // The portal in a real browser (Debian's Chromium through playwright-core)
 // against a real API, worker and receiver on loopback.
 
-let f: ApiFixture;
-let browser: Browser;
-let axe: string;
 let failing = false;
-const watch = pageWatch();
+const portal = usePortal({ WEBHOOK_MAX_ATTEMPTS: '2' }, () =>
+  failing
+    ? { status: 500, headers: { 'content-type': 'text/html' }, body: `receiver down ${HOSTILE}` }
+    : { status: 200, body: 'ok' },
+);
 
-beforeAll(async () => {
-  f = await startApiFixture({ ...PATIENT_DELIVERY, WEBHOOK_MAX_ATTEMPTS: '2' }, { deliver: true });
-  f.receiver.respond(() =>
-    failing
-      ? { status: 500, headers: { 'content-type': 'text/html' }, body: `receiver down ${HOSTILE}` }
-      : { status: 200, body: 'ok' },
-  );
-  browser = await startBrowser();
-  axe = await axeSource();
-}, 60_000);
-
-afterAll(async () => {
-  await browser?.close();
-  await f?.close();
-});
-
-const linkFor = (organizationId: string) => portalLink(f, organizationId);
-const watched = () => watchedPage(f, browser, watch);
-const accessible = (page: Page, name: string) => expectAccessible(page, axe, name);
+const linkFor = (organizationId: string) => portal.link(organizationId);
+const watched = () => portal.page();
+const accessible = (page: Page, name: string) => portal.expectAccessible(page, name);
 
 describe('the portal in a browser', () => {
   let page: Page;
@@ -57,7 +36,7 @@ describe('the portal in a browser', () => {
     await page.getByRole('heading', { name: 'Endpoints' }).waitFor();
     expect(page.url()).toMatch(/\/portal\/#\/endpoints$/);
     await page.getByText('No endpoints yet').waitFor();
-    const cookies = await browser.context.cookies();
+    const cookies = await portal.browser.context.cookies();
     expect(cookies).toEqual([
       expect.objectContaining({
         name: 'lw_portal',
@@ -99,7 +78,7 @@ describe('the portal in a browser', () => {
     await shot(page, 'new-endpoint');
     // From the page's start: Tab to the URL field, type, Tab on, Enter submits.
     await page.getByLabel('Endpoint URL').focus();
-    await page.keyboard.type(f.receiver.url('/hook'));
+    await page.keyboard.type(portal.api.receiver.url('/hook'));
     await page.keyboard.press('Tab');
     await page.keyboard.type('Orders service');
     await page.keyboard.press('Enter');
@@ -107,7 +86,7 @@ describe('the portal in a browser', () => {
     const secret = await page.locator('code.secret').textContent();
     expect(secret).toMatch(/^whsec_/);
     await page.getByRole('link', { name: 'Go to the endpoint' }).click();
-    await page.getByRole('heading', { name: f.receiver.url('/hook') }).waitFor();
+    await page.getByRole('heading', { name: portal.api.receiver.url('/hook') }).waitFor();
     endpointId = /#\/endpoints\/(ep_\w+)/.exec(page.url())?.[1] ?? '';
     expect(endpointId).toMatch(/^ep_/);
   }, 60_000);
@@ -130,8 +109,8 @@ describe('the portal in a browser', () => {
   it('shows a failed attempt with its response excerpt as text, resends it, and sees it succeed', async () => {
     failing = true;
     const data = { ...EXAMPLE_EVENT_DATA['agent.message.sent'], note: HOSTILE };
-    const published = await f.call('POST', '/v1/events', {
-      key: f.adminKey,
+    const published = await portal.api.call('POST', '/v1/events', {
+      key: portal.api.adminKey,
       json: {
         organization_id: 'org-a',
         agent_id: 'agent-1',
@@ -143,7 +122,9 @@ describe('the portal in a browser', () => {
     const deliveryId = published.body.deliveries[0].delivery_id as string;
     await waitFor(
       async () => {
-        const d = await f.call('GET', `/v1/deliveries/${deliveryId}`, { key: f.adminKey });
+        const d = await portal.api.call('GET', `/v1/deliveries/${deliveryId}`, {
+          key: portal.api.adminKey,
+        });
         return d.body.status === 'failed' ? true : undefined;
       },
       { what: 'the delivery to fail' },
@@ -198,24 +179,26 @@ describe('the portal in a browser', () => {
   }, 60_000);
 
   it("another organization's endpoint and delivery are not found from a direct URL", async () => {
-    const other = await f.call('POST', '/v1/endpoints', {
-      key: f.adminKey,
-      json: { organization_id: 'org-b', url: f.receiver.url('/b'), event_types: ['*'] },
+    const other = await portal.api.call('POST', '/v1/endpoints', {
+      key: portal.api.adminKey,
+      json: { organization_id: 'org-b', url: portal.api.receiver.url('/b'), event_types: ['*'] },
     });
-    const sent = await f.call('POST', `/v1/endpoints/${other.body.id}/test`, { key: f.adminKey });
-    await page.goto(`${f.api.url}/portal/#/endpoints/${other.body.id}`);
+    const sent = await portal.api.call('POST', `/v1/endpoints/${other.body.id}/test`, {
+      key: portal.api.adminKey,
+    });
+    await page.goto(`${portal.api.api.url}/portal/#/endpoints/${other.body.id}`);
     await page
       .getByRole('alert')
       .getByText(/Not found/)
       .waitFor();
-    await page.goto(`${f.api.url}/portal/#/deliveries/${sent.body.delivery_id}`);
+    await page.goto(`${portal.api.api.url}/portal/#/deliveries/${sent.body.delivery_id}`);
     await page
       .getByRole('alert')
       .getByText(/Not found/)
       .waitFor();
-    await page.goto(`${f.api.url}/portal/#/endpoints`);
-    await page.getByRole('link', { name: f.receiver.url('/hook') }).waitFor();
-    expect(await page.getByText(f.receiver.url('/b')).count()).toBe(0);
+    await page.goto(`${portal.api.api.url}/portal/#/endpoints`);
+    await page.getByRole('link', { name: portal.api.receiver.url('/hook') }).waitFor();
+    expect(await page.getByText(portal.api.receiver.url('/b')).count()).toBe(0);
     await accessible(page, 'endpoints');
     await shot(page, 'endpoints');
   }, 60_000);
@@ -226,14 +209,14 @@ describe('the portal in a browser', () => {
     await first.goto(used);
     await first.getByRole('heading', { name: 'Endpoints' }).waitFor();
     await first.close();
-    await browser.context.clearCookies();
+    await portal.browser.context.clearCookies();
     const again = await watched();
     await again.goto(used);
     await again.getByText('This portal link has expired or was already used').waitFor();
     await again.close();
 
     const expired = await linkFor('org-a');
-    await f.ctx.db
+    await portal.api.ctx.db
       .updateTable('webhook_portal_sessions')
       .set({ expires_at: sql<Date>`now() - interval '1 second'` })
       .where('exchanged_at', 'is', null)
@@ -248,6 +231,6 @@ describe('the portal in a browser', () => {
   }, 60_000);
 
   it('loaded nothing from another origin and logged no error', () => {
-    expectQuietWatch(watch);
+    expectQuietWatch(portal.watch);
   });
 });

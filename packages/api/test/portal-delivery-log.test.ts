@@ -1,20 +1,10 @@
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { beforeAll, describe, expect, it } from '@jest/globals';
 import { EXAMPLE_EVENT_DATA, type EventType } from '@letta-webhooks/shared';
 import { sql } from 'kysely';
 import type { Page } from 'playwright-core';
 import { waitFor } from '../../../test/support/harness.js';
-import { startApiFixture, type ApiFixture } from './support/api-fixture.js';
-import { ARTIFACTS, axeSource, startBrowser, type Browser } from './support/browser.js';
-import {
-  PATIENT_DELIVERY,
-  expectAccessible,
-  expectQuietWatch,
-  focusedText,
-  pageWatch,
-  portalLink,
-  shot,
-  watchedPage,
-} from './support/portal-page.js';
+import { ARTIFACTS } from './support/browser.js';
+import { expectQuietWatch, focusedText, shot, usePortal } from './support/portal-page.js';
 
 // The delivery log, recovery, the charts and the catalogue in Debian's
 // Chromium: what the page lists is compared with what Postgres holds for the
@@ -23,18 +13,19 @@ import {
 const ORG = 'org-log';
 const DAY = 86_400_000;
 
-let f: ApiFixture;
-let browser: Browser;
-let axe: string;
 let page: Page;
-const watch = pageWatch();
 let twoFailing = true;
+const portal = usePortal({ WEBHOOK_MAX_ATTEMPTS: '1' }, (request) =>
+  request.path === '/two' && twoFailing
+    ? { status: 503, body: 'two is down' }
+    : { status: 200, body: 'ok' },
+);
 let one: string;
 let two: string;
 
 /** Deliveries of the organization as stored, newest first, with what the filters look at. */
 async function stored() {
-  return f.ctx.db
+  return portal.api.ctx.db
     .selectFrom('webhook_deliveries')
     .select(['id', 'event_id', 'endpoint_id', 'event_type', 'status', 'created_at'])
     .where('organization_id', '=', ORG)
@@ -70,25 +61,19 @@ async function applyFilters(): Promise<void> {
 }
 
 beforeAll(async () => {
-  f = await startApiFixture({ ...PATIENT_DELIVERY, WEBHOOK_MAX_ATTEMPTS: '1' }, { deliver: true });
-  f.receiver.respond((request) =>
-    request.path === '/two' && twoFailing
-      ? { status: 503, body: 'two is down' }
-      : { status: 200, body: 'ok' },
-  );
   const create = async (path: string, eventTypes: string[]) =>
     (
-      await f.call('POST', '/v1/endpoints', {
-        key: f.adminKey,
-        json: { organization_id: ORG, url: f.receiver.url(path), event_types: eventTypes },
+      await portal.api.call('POST', '/v1/endpoints', {
+        key: portal.api.adminKey,
+        json: { organization_id: ORG, url: portal.api.receiver.url(path), event_types: eventTypes },
       })
     ).body.id as string;
   one = await create('/one', ['*']);
   two = await create('/two', ['agent.run.completed', 'agent.step.failed']);
   const publish = async (type: EventType, count: number) => {
     for (let i = 0; i < count; i++) {
-      const answer = await f.call('POST', '/v1/events', {
-        key: f.adminKey,
+      const answer = await portal.api.call('POST', '/v1/events', {
+        key: portal.api.adminKey,
         json: {
           organization_id: ORG,
           agent_id: 'agent-1',
@@ -115,21 +100,14 @@ beforeAll(async () => {
     .map((r) => r.id);
   // (created_at is not updatable through the table types: raw SQL.)
   await sql`UPDATE webhook_deliveries SET created_at = created_at - interval '3 days'
-            WHERE id = ANY(${old})`.execute(f.ctx.db);
+            WHERE id = ANY(${old})`.execute(portal.api.ctx.db);
   await sql`UPDATE webhook_attempts SET started_at = started_at - interval '3 days'
-            WHERE delivery_id = ANY(${old})`.execute(f.ctx.db);
+            WHERE delivery_id = ANY(${old})`.execute(portal.api.ctx.db);
 
-  browser = await startBrowser();
-  axe = await axeSource();
-  page = await watchedPage(f, browser, watch);
-  await page.goto(await portalLink(f, ORG));
+  page = await portal.page();
+  await page.goto(await portal.link(ORG));
   await page.getByRole('heading', { name: 'Endpoints' }).waitFor();
 }, 120_000);
-
-afterAll(async () => {
-  await browser?.close();
-  await f?.close();
-});
 
 describe('the delivery log, recovery, charts and catalogue', () => {
   it('filters by endpoint, status, event type and time, as Postgres does', async () => {
@@ -172,17 +150,17 @@ describe('the delivery log, recovery, charts and catalogue', () => {
     await page.getByLabel('Until').fill(minute(Date.now() - 2 * DAY));
     await applyFilters();
     await expectLogShows(moved.filter((r) => !recent(r)).map((r) => r.id));
-    await expectAccessible(page, axe, 'delivery log filtered by time');
+    await portal.expectAccessible(page, 'delivery log filtered by time');
     await page.getByRole('button', { name: 'Clear filters' }).click();
     await expectLogShows(moved.map((r) => r.id));
     await expect(page.getByLabel('Until').inputValue()).resolves.toBe('');
   }, 60_000);
 
   it("charts an endpoint's attempts over 24 hours and 7 days, with the latency percentiles", async () => {
-    await page.goto(`${f.api.url}/portal/#/endpoints/${one}`);
+    await page.goto(`${portal.api.api.url}/portal/#/endpoints/${one}`);
     const caption = page.locator('figcaption');
     await caption.getByText('5 succeeded', { exact: true }).waitFor();
-    const attempts = await f.ctx.db
+    const attempts = await portal.api.ctx.db
       .selectFrom('webhook_attempts as a')
       .innerJoin('webhook_deliveries as d', 'd.id', 'a.delivery_id')
       .select(['a.duration_ms', 'a.started_at'])
@@ -220,7 +198,7 @@ describe('the delivery log, recovery, charts and catalogue', () => {
     expect(medians[1]).toMatch(new RegExp(`: median ${percentile(today, 0.5)}$`));
     const p99s = await page.locator('circle.dot.p99 title').allTextContents();
     expect(p99s[1]).toMatch(new RegExp(`: 99th percentile ${percentile(today, 0.99)}$`));
-    await expectAccessible(page, axe, 'endpoint chart, 7 days');
+    await portal.expectAccessible(page, 'endpoint chart, 7 days');
     await shot(page, 'endpoint-7d', true);
     await page
       .getByRole('region', { name: 'Attempts' })
@@ -230,28 +208,28 @@ describe('the delivery log, recovery, charts and catalogue', () => {
   it("recovers an endpoint's failed deliveries since a time: the receiver gets them", async () => {
     // The list's health columns say what the endpoint's row holds.
     await page.getByRole('link', { name: 'Endpoints', exact: true }).click();
-    await page.getByRole('link', { name: f.receiver.url('/two') }).waitFor();
-    const health = await f.ctx.db
+    await page.getByRole('link', { name: portal.api.receiver.url('/two') }).waitFor();
+    const health = await portal.api.ctx.db
       .selectFrom('webhook_endpoints')
       .select(['consecutive_failures', 'last_success_at'])
       .where('id', '=', two)
       .executeTakeFirstOrThrow();
     expect(health).toEqual({ consecutive_failures: 5, last_success_at: null });
     const cells = page
-      .locator('tbody tr', { hasText: f.receiver.url('/two') })
+      .locator('tbody tr', { hasText: portal.api.receiver.url('/two') })
       .locator('td')
       .allTextContents();
     await expect(cells).resolves.toEqual([
-      f.receiver.url('/two'),
+      portal.api.receiver.url('/two'),
       'agent.run.completed, agent.step.failed',
       'Enabled',
       '—',
       '5',
     ]);
     twoFailing = false;
-    await page.goto(`${f.api.url}/portal/#/endpoints/${two}`);
+    await page.goto(`${portal.api.api.url}/portal/#/endpoints/${two}`);
     await page.locator('figcaption').getByText('5 failed', { exact: true }).waitFor();
-    const before = f.receiver.requestsTo('/two').length;
+    const before = portal.api.receiver.requestsTo('/two').length;
     await page.getByRole('button', { name: 'Send them again' }).click();
     await page.getByText('5 failed deliveries were queued again.').waitFor();
     await waitFor(
@@ -261,29 +239,29 @@ describe('the delivery log, recovery, charts and catalogue', () => {
       },
       { what: 'the recovered deliveries to succeed', timeoutMs: 40_000 },
     );
-    expect(f.receiver.requestsTo('/two')).toHaveLength(before + 5);
+    expect(portal.api.receiver.requestsTo('/two')).toHaveLength(before + 5);
     await page.getByRole('button', { name: 'Refresh chart' }).click();
     await page.locator('figcaption').getByText('5 succeeded', { exact: true }).waitFor();
     await page.locator('figcaption').getByText('5 failed', { exact: true }).waitFor();
   }, 60_000);
 
   it("copies a delivery's body exactly as sent, and an example and a schema from the catalogue", async () => {
-    await browser.context.grantPermissions(['clipboard-read', 'clipboard-write'], {
-      origin: new URL(f.api.url).origin,
+    await portal.browser.context.grantPermissions(['clipboard-read', 'clipboard-write'], {
+      origin: new URL(portal.api.api.url).origin,
     });
     const clipboard = () => page.evaluate<string>('navigator.clipboard.readText()');
     const [delivery] = await stored();
-    const sent = await f.ctx.db
+    const sent = await portal.api.ctx.db
       .selectFrom('webhook_events')
       .select('body')
       .where('id', '=', delivery?.event_id ?? '')
       .executeTakeFirstOrThrow();
-    await page.goto(`${f.api.url}/portal/#/deliveries/${delivery?.id}`);
+    await page.goto(`${portal.api.api.url}/portal/#/deliveries/${delivery?.id}`);
     await page.getByRole('button', { name: 'Copy body' }).click();
     await page.getByRole('button', { name: 'Copied' }).waitFor();
     await expect(clipboard()).resolves.toBe(sent.body);
 
-    const catalogue = await f.call('GET', '/v1/event-types', { key: f.adminKey });
+    const catalogue = await portal.api.call('GET', '/v1/event-types', { key: portal.api.adminKey });
     const first = catalogue.body.data[0];
     await page.getByRole('link', { name: 'Event catalogue' }).click();
     const section = page.getByRole('region', { name: first.event_type });
@@ -297,19 +275,19 @@ describe('the delivery log, recovery, charts and catalogue', () => {
   }, 60_000);
 
   it("a link narrowed to one agent shows only that agent's endpoints and deliveries", async () => {
-    const mine = await f.call('POST', '/v1/endpoints', {
-      key: f.adminKey,
+    const mine = await portal.api.call('POST', '/v1/endpoints', {
+      key: portal.api.adminKey,
       json: {
         organization_id: ORG,
         agent_id: 'agent-2',
-        url: f.receiver.url('/agent-2'),
+        url: portal.api.receiver.url('/agent-2'),
         event_types: ['*'],
       },
     });
     expect(mine.status).toBe(201);
-    const narrowed = await watchedPage(f, browser, watch);
-    await narrowed.goto(await portalLink(f, ORG, 'agent-2'));
-    await narrowed.getByRole('link', { name: f.receiver.url('/agent-2') }).waitFor();
+    const narrowed = await portal.page();
+    await narrowed.goto(await portal.link(ORG, 'agent-2'));
+    await narrowed.getByRole('link', { name: portal.api.receiver.url('/agent-2') }).waitFor();
     expect(await narrowed.locator('tbody tr').count()).toBe(1);
     await narrowed.getByRole('link', { name: 'Add endpoint' }).click();
     const agent = narrowed.getByLabel(/^Agent id/);
@@ -317,7 +295,7 @@ describe('the delivery log, recovery, charts and catalogue', () => {
     await expect(agent.getAttribute('readonly')).resolves.not.toBeNull();
     await narrowed.getByRole('link', { name: 'Delivery log' }).click();
     await narrowed.getByText('No deliveries match these filters.').waitFor();
-    await narrowed.goto(`${f.api.url}/portal/#/endpoints/${one}`);
+    await narrowed.goto(`${portal.api.api.url}/portal/#/endpoints/${one}`);
     await narrowed
       .getByRole('alert')
       .getByText(/Not found/)
@@ -326,6 +304,6 @@ describe('the delivery log, recovery, charts and catalogue', () => {
   }, 60_000);
 
   it('loaded nothing from another origin and logged no error', () => {
-    expectQuietWatch(watch);
+    expectQuietWatch(portal.watch);
   });
 });

@@ -1,56 +1,38 @@
 import { createHmac } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { beforeAll, describe, expect, it } from '@jest/globals';
 import type { Page } from 'playwright-core';
 import { waitFor } from '../../../test/support/harness.js';
 import type { ReceivedRequest } from '../../../test/support/receiver.js';
-import { startApiFixture, type ApiFixture } from './support/api-fixture.js';
-import { axeSource, startBrowser, type Browser } from './support/browser.js';
 import {
   HOSTILE,
-  PATIENT_DELIVERY,
-  expectAccessible,
   expectNothingExecuted,
   expectQuietWatch,
   focusedText,
-  pageWatch,
-  portalLink,
   shot,
-  watchedPage,
+  usePortal,
 } from './support/portal-page.js';
 
 // Managing one endpoint from the portal, in Debian's Chromium: every action
 // is checked where it lands — the endpoint's row in Postgres, or what the
 // receiver got (signatures checked here with node:crypto, not the library).
 
-let f: ApiFixture;
-let browser: Browser;
-let axe: string;
 let page: Page;
-const watch = pageWatch();
 let hostileResponse = false;
+const portal = usePortal({}, () =>
+  hostileResponse
+    ? { status: 200, headers: { 'content-type': 'text/html' }, body: `thanks ${HOSTILE}` }
+    : { status: 200, body: 'ok' },
+);
 
 beforeAll(async () => {
-  f = await startApiFixture(PATIENT_DELIVERY, { deliver: true });
-  f.receiver.respond(() =>
-    hostileResponse
-      ? { status: 200, headers: { 'content-type': 'text/html' }, body: `thanks ${HOSTILE}` }
-      : { status: 200, body: 'ok' },
-  );
-  browser = await startBrowser();
-  axe = await axeSource();
-  page = await watchedPage(f, browser, watch);
-  await page.goto(await portalLink(f, 'org-m'));
+  page = await portal.page();
+  await page.goto(await portal.link('org-m'));
   await page.getByRole('heading', { name: 'Endpoints' }).waitFor();
-}, 120_000);
-
-afterAll(async () => {
-  await browser?.close();
-  await f?.close();
-});
+}, 60_000);
 
 /** The endpoint's row as stored. */
 async function row(id: string) {
-  return f.ctx.db
+  return portal.api.ctx.db
     .selectFrom('webhook_endpoints')
     .select([
       'organization_id',
@@ -80,7 +62,7 @@ function verifiedBy(request: ReceivedRequest, secret: string): number {
 
 /** Sends a test event of `type` from the page; returns what the receiver got, once the page shows it. */
 async function sendTest(type: string): Promise<ReceivedRequest> {
-  const managed = () => f.receiver.requests.filter((r) => r.path.startsWith('/managed'));
+  const managed = () => portal.api.receiver.requests.filter((r) => r.path.startsWith('/managed'));
   const before = managed().length;
   await page.getByLabel('Event type to send').selectOption(type);
   await page.getByRole('button', { name: 'Send test event' }).click();
@@ -112,7 +94,7 @@ describe('managing an endpoint from the portal', () => {
 
   it('adds an endpoint for the event types picked', async () => {
     await page.getByRole('link', { name: 'Add endpoint' }).click();
-    await page.getByLabel('Endpoint URL').fill(f.receiver.url('/managed'));
+    await page.getByLabel('Endpoint URL').fill(portal.api.receiver.url('/managed'));
     await page.getByLabel('Description (optional)').fill(`Billing ${HOSTILE}`);
     await page.getByLabel('All event types').uncheck();
     await page.getByLabel('agent.run.completed').check();
@@ -121,11 +103,11 @@ describe('managing an endpoint from the portal', () => {
     await page.getByRole('heading', { name: 'Endpoint added' }).waitFor();
     const shown = await page.locator('code.secret').textContent();
     await page.getByRole('link', { name: 'Go to the endpoint' }).click();
-    await page.getByRole('heading', { name: f.receiver.url('/managed') }).waitFor();
+    await page.getByRole('heading', { name: portal.api.receiver.url('/managed') }).waitFor();
     id = /#\/endpoints\/(ep_\w+)/.exec(page.url())?.[1] ?? '';
     expect(await row(id)).toEqual({
       organization_id: 'org-m',
-      url: f.receiver.url('/managed'),
+      url: portal.api.receiver.url('/managed'),
       description: `Billing ${HOSTILE}`,
       event_types: ['agent.run.completed', 'agent.step.failed'],
       enabled: true,
@@ -156,18 +138,20 @@ describe('managing an endpoint from the portal', () => {
   }, 60_000);
 
   it('edits the URL, description and event types', async () => {
-    await page.getByLabel('Endpoint URL', { exact: true }).fill(f.receiver.url('/managed?v=2'));
+    await page
+      .getByLabel('Endpoint URL', { exact: true })
+      .fill(portal.api.receiver.url('/managed?v=2'));
     await page.getByLabel('Description', { exact: true }).fill('Billing, v2');
     await page.getByLabel('agent.step.failed').uncheck();
     await page.getByLabel('tool.execution.completed').check();
     await page.getByRole('button', { name: 'Save changes' }).click();
     await page.getByRole('status').getByText('Saved.').waitFor();
     expect(await row(id)).toMatchObject({
-      url: f.receiver.url('/managed?v=2'),
+      url: portal.api.receiver.url('/managed?v=2'),
       description: 'Billing, v2',
       event_types: ['agent.run.completed', 'tool.execution.completed'],
     });
-    await page.getByRole('heading', { name: f.receiver.url('/managed?v=2') }).waitFor();
+    await page.getByRole('heading', { name: portal.api.receiver.url('/managed?v=2') }).waitFor();
   }, 60_000);
 
   it('disables with a reason the list shows, and enables again', async () => {
@@ -180,12 +164,12 @@ describe('managing an endpoint from the portal', () => {
     await page.getByRole('button', { name: 'Enable endpoint' }).waitFor();
     expect(await row(id)).toMatchObject({ enabled: false, disabled_reason: 'Receiver migrating' });
     await page.getByRole('link', { name: 'Endpoints', exact: true }).click();
-    const listed = page.locator('tbody tr', { hasText: f.receiver.url('/managed?v=2') });
+    const listed = page.locator('tbody tr', { hasText: portal.api.receiver.url('/managed?v=2') });
     await listed.getByText('Disabled').waitFor();
     await listed.getByText('Receiver migrating').waitFor();
     // The description is text here too.
     await expectNothingExecuted(page);
-    await expectAccessible(page, axe, 'endpoints with a disabled one');
+    await portal.expectAccessible(page, 'endpoints with a disabled one');
     await shot(page, 'endpoints-disabled');
     await listed.getByRole('link').click();
     await page.getByRole('button', { name: 'Enable endpoint' }).click();
@@ -218,7 +202,7 @@ describe('managing an endpoint from the portal', () => {
       verifiedBy(after, rotated),
       verifiedBy(after, secret),
     ]).toEqual([1, 0, 0]);
-    await expectAccessible(page, axe, 'endpoint after rotation');
+    await portal.expectAccessible(page, 'endpoint after rotation');
   }, 60_000);
 
   it('deletes the endpoint: the row is marked deleted and the page no longer finds it', async () => {
@@ -227,7 +211,7 @@ describe('managing an endpoint from the portal', () => {
     await page.getByRole('heading', { name: 'Endpoints' }).waitFor();
     await page.getByText('No endpoints yet').waitFor();
     expect((await row(id)).deleted_at).toBeInstanceOf(Date);
-    await page.goto(`${f.api.url}/portal/#/endpoints/${id}`);
+    await page.goto(`${portal.api.api.url}/portal/#/endpoints/${id}`);
     await page
       .getByRole('alert')
       .getByText(/Not found/)
@@ -235,6 +219,6 @@ describe('managing an endpoint from the portal', () => {
   }, 60_000);
 
   it('loaded nothing from another origin and logged no error', () => {
-    expectQuietWatch(watch);
+    expectQuietWatch(portal.watch);
   });
 });

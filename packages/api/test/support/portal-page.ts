@@ -1,7 +1,16 @@
-import { expect } from '@jest/globals';
+import { afterAll, beforeAll, expect } from '@jest/globals';
+import type { SettingsEnv } from '@letta-webhooks/shared';
 import type { Page } from 'playwright-core';
-import type { ApiFixture } from './api-fixture.js';
-import { ARTIFACTS, axeViolations, type AxeViolation, type Browser } from './browser.js';
+import type { Responder } from '../../../../test/support/receiver.js';
+import { startApiFixture, type ApiFixture } from './api-fixture.js';
+import {
+  ARTIFACTS,
+  axeSource,
+  axeViolations,
+  startBrowser,
+  type AxeViolation,
+  type Browser,
+} from './browser.js';
 
 /**
  * Markup that would run if anything rendered data as HTML; every place it
@@ -103,4 +112,56 @@ export async function expectNothingExecuted(page: Page): Promise<void> {
 /** The text of the element that has the focus. */
 export function focusedText(page: Page): Promise<string> {
   return page.evaluate<string>(`document.activeElement?.textContent?.trim() ?? ''`);
+}
+
+/** What a portal test file shares: an API that delivers, a browser, axe, and one watch. */
+export interface Portal {
+  /** The API, its worker and its receiver. */
+  readonly api: ApiFixture;
+  readonly browser: Browser;
+  /** What every page `page()` opened did besides what the tests asked. */
+  readonly watch: PageWatch;
+  /** A new page reporting to `watch`. */
+  readonly page: () => Promise<Page>;
+  /** A one-time portal link for `organizationId` (and `agentId`). */
+  readonly link: (organizationId: string, agentId?: string) => Promise<string>;
+  /** axe-core finds no WCAG 2 A/AA violation on `page` as it is now. */
+  readonly expectAccessible: (page: Page, name: string) => Promise<void>;
+}
+
+/**
+ * Registers the hooks of one portal test file: before it, an API over a fresh
+ * database with {@link PATIENT_DELIVERY} and `overrides`, delivering to a
+ * receiver that answers with `reply`, and a browser; after it, both closed.
+ */
+export function usePortal(overrides: SettingsEnv, reply: Responder): Portal {
+  let api: ApiFixture | undefined;
+  let browser: Browser | undefined;
+  let axe: string | undefined;
+  const missing = (what: string): never => {
+    throw new Error(`the portal's ${what} is not there: use it inside a test or hook`);
+  };
+  const portal: Portal = {
+    get api() {
+      return api ?? missing('API');
+    },
+    get browser() {
+      return browser ?? missing('browser');
+    },
+    watch: pageWatch(),
+    page: () => watchedPage(portal.api, portal.browser, portal.watch),
+    link: (organizationId, agentId) => portalLink(portal.api, organizationId, agentId),
+    expectAccessible: (page, name) => expectAccessible(page, axe ?? missing('axe'), name),
+  };
+  beforeAll(async () => {
+    api = await startApiFixture({ ...PATIENT_DELIVERY, ...overrides }, { deliver: true });
+    api.receiver.respond(reply);
+    browser = await startBrowser();
+    axe = await axeSource();
+  }, 120_000);
+  afterAll(async () => {
+    await browser?.close();
+    await api?.close();
+  });
+  return portal;
 }
