@@ -1,4 +1,5 @@
 import type { Endpoint } from '@letta-webhooks/producer';
+import type { FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { principalOf } from '../auth/authenticate.js';
 import type { Principal } from '../auth/principal.js';
@@ -27,6 +28,8 @@ import { OPTIONAL_BODY } from '../openapi/finish-document.js';
 import { answer, errorResponses, type ApiApp } from './route-types.js';
 
 const tags = ['endpoints'];
+// Every route on one endpoint: `/endpoints/:id…`.
+const ON_ONE = { tags, params: idParamsSchema };
 // Answers that carry a secret are never stored by a cache on the way.
 const NO_STORE = { 'Cache-Control': 'no-store' };
 
@@ -36,6 +39,14 @@ export function endpointRoutes(app: ApiApp, services: ApiServices): void {
   // The endpoint, when the principal may see it; 404 otherwise, whoever owns it.
   async function owned(principal: Principal, id: string): Promise<Endpoint> {
     return visible(principal, await producer.getEndpoint(id), 'endpoint', id);
+  }
+  // The `:id` of a request on one endpoint, once the principal may see that endpoint.
+  async function ownedId(
+    request: FastifyRequest & { readonly params: { readonly id: string } },
+  ): Promise<string> {
+    const { id } = request.params;
+    await owned(principalOf(request), id);
+    return id;
   }
 
   app.post(
@@ -92,8 +103,7 @@ export function endpointRoutes(app: ApiApp, services: ApiServices): void {
       schema: {
         operationId: 'getEndpoint',
         summary: 'One endpoint',
-        tags,
-        params: idParamsSchema,
+        ...ON_ONE,
         response: { 200: answer('The endpoint.', endpointSchema), ...errorResponses(404) },
       },
     },
@@ -106,8 +116,7 @@ export function endpointRoutes(app: ApiApp, services: ApiServices): void {
       schema: {
         operationId: 'updateEndpoint',
         summary: 'Change URL, event types, description, metadata or enabled',
-        tags,
-        params: idParamsSchema,
+        ...ON_ONE,
         body: updateEndpointBodySchema,
         response: {
           200: answer('The endpoint as it is now.', endpointSchema),
@@ -115,11 +124,8 @@ export function endpointRoutes(app: ApiApp, services: ApiServices): void {
         },
       },
     },
-    async (request) => {
-      const { id } = request.params;
-      await owned(principalOf(request), id);
-      return toWire(await producer.updateEndpoint(id, fromWire(request.body)));
-    },
+    async (request) =>
+      toWire(await producer.updateEndpoint(await ownedId(request), fromWire(request.body))),
   );
 
   app.delete(
@@ -129,14 +135,12 @@ export function endpointRoutes(app: ApiApp, services: ApiServices): void {
         operationId: 'deleteEndpoint',
         summary: 'Delete an endpoint',
         description: 'Its pending deliveries are cancelled; its history stays in the delivery log.',
-        tags,
-        params: idParamsSchema,
+        ...ON_ONE,
         response: { 204: z.undefined().describe('Deleted.'), ...errorResponses(404) },
       },
     },
     async (request, reply) => {
-      const { id } = request.params;
-      await owned(principalOf(request), id);
+      const id = await ownedId(request);
       await producer.deleteEndpoint(id);
       return reply.code(204).send();
     },
@@ -150,16 +154,14 @@ export function endpointRoutes(app: ApiApp, services: ApiServices): void {
         summary: 'Replace the signing secret',
         description:
           'The old secret keeps signing alongside the new one for `overlap_ms` (default 24 h; 0 revokes it at once).',
-        tags,
-        params: idParamsSchema,
+        ...ON_ONE,
         body: rotateSecretBodySchema,
         [OPTIONAL_BODY]: true,
         response: { 200: answer('The new secret.', rotatedSecretSchema), ...errorResponses(404) },
       },
     },
     async (request, reply) => {
-      const { id } = request.params;
-      await owned(principalOf(request), id);
+      const id = await ownedId(request);
       const rotated = await producer.rotateEndpointSecret(id, fromWire(request.body));
       return reply.headers(NO_STORE).send(toWire(rotated));
     },
@@ -172,8 +174,7 @@ export function endpointRoutes(app: ApiApp, services: ApiServices): void {
         operationId: 'disableEndpoint',
         summary: 'Stop deliveries to an endpoint',
         description: 'Its pending deliveries are cancelled; the reason is recorded.',
-        tags,
-        params: idParamsSchema,
+        ...ON_ONE,
         body: disableEndpointBodySchema,
         [OPTIONAL_BODY]: true,
         response: {
@@ -182,11 +183,8 @@ export function endpointRoutes(app: ApiApp, services: ApiServices): void {
         },
       },
     },
-    async (request) => {
-      const { id } = request.params;
-      await owned(principalOf(request), id);
-      return toWire(await producer.disableEndpoint(id, request.body.reason));
-    },
+    async (request) =>
+      toWire(await producer.disableEndpoint(await ownedId(request), request.body.reason)),
   );
 
   app.post(
@@ -196,19 +194,14 @@ export function endpointRoutes(app: ApiApp, services: ApiServices): void {
         operationId: 'enableEndpoint',
         summary: 'Resume deliveries to an endpoint',
         description: 'Clears the disabled reason and the failure record.',
-        tags,
-        params: idParamsSchema,
+        ...ON_ONE,
         response: {
           200: answer('The endpoint as it is now.', endpointSchema),
           ...errorResponses(404),
         },
       },
     },
-    async (request) => {
-      const { id } = request.params;
-      await owned(principalOf(request), id);
-      return toWire(await producer.enableEndpoint(id));
-    },
+    async (request) => toWire(await producer.enableEndpoint(await ownedId(request))),
   );
 
   app.get(
@@ -217,19 +210,14 @@ export function endpointRoutes(app: ApiApp, services: ApiServices): void {
       schema: {
         operationId: 'getEndpointHealth',
         summary: 'Last success, failures, disabled reason',
-        tags,
-        params: idParamsSchema,
+        ...ON_ONE,
         response: {
           200: answer('How the endpoint has been doing.', endpointHealthSchema),
           ...errorResponses(404),
         },
       },
     },
-    async (request) => {
-      const { id } = request.params;
-      await owned(principalOf(request), id);
-      return toWire(await producer.getEndpointHealth(id));
-    },
+    async (request) => toWire(await producer.getEndpointHealth(await ownedId(request))),
   );
 
   app.get(
@@ -238,8 +226,7 @@ export function endpointRoutes(app: ApiApp, services: ApiServices): void {
       schema: {
         operationId: 'revealEndpointSecret',
         summary: "The endpoint's current signing secret",
-        tags,
-        params: idParamsSchema,
+        ...ON_ONE,
         response: {
           200: answer('The current secret.', revealedSecretSchema),
           ...errorResponses(404),
@@ -247,8 +234,7 @@ export function endpointRoutes(app: ApiApp, services: ApiServices): void {
       },
     },
     async (request, reply) => {
-      const { id } = request.params;
-      await owned(principalOf(request), id);
+      const id = await ownedId(request);
       return reply.headers(NO_STORE).send({ secret: await producer.getEndpointSecret(id) });
     },
   );
@@ -261,8 +247,7 @@ export function endpointRoutes(app: ApiApp, services: ApiServices): void {
         summary: 'Send a test event to this endpoint only',
         description:
           "The catalogue's example payload of the chosen type becomes a recorded delivery (trigger `test`) sent by a worker like any other. Answers 200 with the first attempt, or 202 without it when the attempt has not been made within a few seconds.",
-        tags,
-        params: idParamsSchema,
+        ...ON_ONE,
         body: testEventBodySchema,
         [OPTIONAL_BODY]: true,
         response: {
@@ -276,8 +261,7 @@ export function endpointRoutes(app: ApiApp, services: ApiServices): void {
       },
     },
     async (request, reply) => {
-      const { id } = request.params;
-      await owned(principalOf(request), id);
+      const id = await ownedId(request);
       const eventType = request.body.event_type;
       const result = await producer.sendTestEvent(id, {
         waitMs: services.testWaitMs,
@@ -295,8 +279,7 @@ export function endpointRoutes(app: ApiApp, services: ApiServices): void {
       schema: {
         operationId: 'recoverEndpoint',
         summary: "Send again an endpoint's failed deliveries created since a time",
-        tags,
-        params: idParamsSchema,
+        ...ON_ONE,
         body: recoverBodySchema,
         response: {
           202: answer('How many failed deliveries were queued again.', recoveredSchema),
@@ -305,8 +288,7 @@ export function endpointRoutes(app: ApiApp, services: ApiServices): void {
       },
     },
     async (request, reply) => {
-      const { id } = request.params;
-      await owned(principalOf(request), id);
+      const id = await ownedId(request);
       const { since, limit } = request.body;
       const result = await producer.recoverEndpoint(id, {
         since: new Date(since),
