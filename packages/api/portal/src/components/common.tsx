@@ -1,4 +1,4 @@
-import type { ComponentChildren } from 'preact';
+import type { ComponentChildren, InputHTMLAttributes } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import { ApiError } from '../api.js';
 
@@ -105,5 +105,29 @@ export function Verbatim({ text, label }: { text: string; label: string }) {
     <pre class="verbatim" tabIndex={0} aria-label={label}>
       {text}
     </pre>
+  );
+}
+
+/** A label and its input, whose value lives in the caller's state. */
+export function TextField({
+  label,
+  onValue,
+  ...input
+}: InputHTMLAttributes & {
+  id: string;
+  label: string;
+  value: string;
+  onValue: (value: string) => void;
+}) {
+  return (
+    <>
+      <label for={input.id}>{label}</label>
+      <input
+        {...input}
+        onInput={(event) => {
+          onValue(event.currentTarget.value);
+        }}
+      />
+    </>
   );
 }

@@ -75,57 +75,38 @@ export function DeliveriesPage({ query }: { query: URLSearchParams }) {
           navigate('/deliveries', draft);
         }}
       >
-        <div>
-          <label for="filter-endpoint">Endpoint</label>
-          <select
-            id="filter-endpoint"
-            value={draft.endpoint_id ?? ''}
-            onChange={(event) => {
-              set('endpoint_id', event.currentTarget.value);
-            }}
-          >
-            <option value="">All endpoints</option>
-            {(endpoints.data ?? []).map((ep) => (
-              <option key={ep.id} value={ep.id}>
-                {ep.url}
-              </option>
-            ))}
-          </select>
-        </div>
-        <div>
-          <label for="filter-status">Status</label>
-          <select
-            id="filter-status"
-            value={draft.status ?? ''}
-            onChange={(event) => {
-              set('status', event.currentTarget.value);
-            }}
-          >
-            <option value="">Any status</option>
-            {Object.entries(STATUS_LABELS).map(([value, label]) => (
-              <option key={value} value={value}>
-                {label}
-              </option>
-            ))}
-          </select>
-        </div>
-        <div>
-          <label for="filter-type">Event type</label>
-          <select
-            id="filter-type"
-            value={draft.event_type ?? ''}
-            onChange={(event) => {
-              set('event_type', event.currentTarget.value);
-            }}
-          >
-            <option value="">Any type</option>
-            {(catalogue.data?.data ?? []).map((info) => (
-              <option key={info.event_type} value={info.event_type}>
-                {info.event_type}
-              </option>
-            ))}
-          </select>
-        </div>
+        <FilterSelect
+          id="filter-endpoint"
+          label="Endpoint"
+          any="All endpoints"
+          value={draft.endpoint_id ?? ''}
+          onValue={(value) => {
+            set('endpoint_id', value);
+          }}
+          options={(endpoints.data ?? []).map((ep) => [ep.id, ep.url] as const)}
+        />
+        <FilterSelect
+          id="filter-status"
+          label="Status"
+          any="Any status"
+          value={draft.status ?? ''}
+          onValue={(value) => {
+            set('status', value);
+          }}
+          options={Object.entries(STATUS_LABELS)}
+        />
+        <FilterSelect
+          id="filter-type"
+          label="Event type"
+          any="Any type"
+          value={draft.event_type ?? ''}
+          onValue={(value) => {
+            set('event_type', value);
+          }}
+          options={(catalogue.data?.data ?? []).map(
+            (info) => [info.event_type, info.event_type] as const,
+          )}
+        />
         {(
           [
             ['since', 'From'],
@@ -227,4 +208,34 @@ export function DeliveriesPage({ query }: { query: URLSearchParams }) {
 /** A link back to the log of one endpoint. */
 export function logOf(endpointId: string): string {
   return href('/deliveries', { endpoint_id: endpointId });
+}
+
+/** One filter: a labelled choice among `options` ([value, text] pairs), or `any` of them. */
+function FilterSelect(props: {
+  id: string;
+  label: string;
+  any: string;
+  value: string;
+  onValue: (value: string) => void;
+  options: readonly (readonly [string, string])[];
+}) {
+  return (
+    <div>
+      <label for={props.id}>{props.label}</label>
+      <select
+        id={props.id}
+        value={props.value}
+        onChange={(event) => {
+          props.onValue(event.currentTarget.value);
+        }}
+      >
+        <option value="">{props.any}</option>
+        {props.options.map(([value, text]) => (
+          <option key={value} value={value}>
+            {text}
+          </option>
+        ))}
+      </select>
+    </div>
+  );
 }

@@ -1,6 +1,13 @@
 import { useState } from 'preact/hooks';
 import { api } from '../api.js';
-import { CopyButton, ErrorNote, Section, Verbatim, useLoad } from '../components/common.js';
+import {
+  CopyButton,
+  ErrorNote,
+  Section,
+  TextField,
+  Verbatim,
+  useLoad,
+} from '../components/common.js';
 import { EventTypePicker } from '../components/event-type-picker.js';
 import { StatsChart } from '../components/stats-chart.js';
 import { formatMs, formatTime, fromLocalInput, toLocalInput } from '../format.js';
@@ -115,14 +122,12 @@ function HealthSection({
             api.post(`${path}/disable`, reason ? { reason } : {}).then(onChange, setError);
           }}
         >
-          <label for="disable-reason">Reason (optional)</label>
-          <input
+          <TextField
             id="disable-reason"
+            label="Reason (optional)"
             type="text"
             value={reason}
-            onInput={(event) => {
-              setReason(event.currentTarget.value);
-            }}
+            onValue={setReason}
           />
           <button type="submit" class="secondary">
             Disable endpoint
@@ -260,24 +265,20 @@ function EditSection({
             }, setError);
         }}
       >
-        <label for="edit-url">Endpoint URL</label>
-        <input
+        <TextField
           id="edit-url"
+          label="Endpoint URL"
           type="url"
           required
           value={url}
-          onInput={(event) => {
-            setUrl(event.currentTarget.value);
-          }}
+          onValue={setUrl}
         />
-        <label for="edit-description">Description</label>
-        <input
+        <TextField
           id="edit-description"
+          label="Description"
           type="text"
           value={description}
-          onInput={(event) => {
-            setDescription(event.currentTarget.value);
-          }}
+          onValue={setDescription}
         />
         <EventTypePicker catalogue={catalogue} selected={types} onChange={setTypes} />
         <ErrorNote error={error} />
@@ -383,15 +384,13 @@ function RecoverSection({ endpoint }: { endpoint: Endpoint }) {
             }, setError);
         }}
       >
-        <label for="recover-since">Failed since</label>
-        <input
+        <TextField
           id="recover-since"
+          label="Failed since"
           type="datetime-local"
           required
           value={since}
-          onInput={(event) => {
-            setSince(event.currentTarget.value);
-          }}
+          onValue={setSince}
         />
         <button type="submit" class="secondary">
           Send them again

@@ -1,6 +1,6 @@
 import { useState } from 'preact/hooks';
 import { api } from '../api.js';
-import { CopyButton, ErrorNote, Section, useLoad } from '../components/common.js';
+import { CopyButton, ErrorNote, Section, TextField, useLoad } from '../components/common.js';
 import { EventTypePicker } from '../components/event-type-picker.js';
 import { formatTime } from '../format.js';
 import { href } from '../router.js';
@@ -125,35 +125,29 @@ export function NewEndpointPage({ agentId }: { agentId: string | null }) {
             .then(setCreated, setError);
         }}
       >
-        <label for="endpoint-url">Endpoint URL</label>
-        <input
+        <TextField
           id="endpoint-url"
+          label="Endpoint URL"
           type="url"
           required
           placeholder="https://example.com/webhooks"
           value={url}
-          onInput={(event) => {
-            setUrl(event.currentTarget.value);
-          }}
+          onValue={setUrl}
         />
-        <label for="endpoint-description">Description (optional)</label>
-        <input
+        <TextField
           id="endpoint-description"
+          label="Description (optional)"
           type="text"
           value={description}
-          onInput={(event) => {
-            setDescription(event.currentTarget.value);
-          }}
+          onValue={setDescription}
         />
-        <label for="endpoint-agent">Agent id (optional: empty means every agent)</label>
-        <input
+        <TextField
           id="endpoint-agent"
+          label="Agent id (optional: empty means every agent)"
           type="text"
           value={agent}
           readOnly={agentId !== null}
-          onInput={(event) => {
-            setAgent(event.currentTarget.value);
-          }}
+          onValue={setAgent}
         />
         <ErrorNote error={catalogue.error} />
         {catalogue.data && (
