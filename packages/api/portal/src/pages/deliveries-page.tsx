@@ -64,6 +64,10 @@ export function DeliveriesPage({ query }: { query: URLSearchParams }) {
     setDraft((previous) => ({ ...previous, [name]: value }));
   };
   const endpointUrl = new Map((endpoints.data ?? []).map((ep) => [ep.id, ep.url]));
+  const endpointChoices = [...endpointUrl];
+  const typeChoices = (catalogue.data?.data ?? []).map(
+    (info) => [info.event_type, info.event_type] as const,
+  );
   return (
     <>
       <h1>Delivery log</h1>
@@ -75,38 +79,25 @@ export function DeliveriesPage({ query }: { query: URLSearchParams }) {
           navigate('/deliveries', draft);
         }}
       >
-        <FilterSelect
-          id="filter-endpoint"
-          label="Endpoint"
-          any="All endpoints"
-          value={draft.endpoint_id ?? ''}
-          onValue={(value) => {
-            set('endpoint_id', value);
-          }}
-          options={(endpoints.data ?? []).map((ep) => [ep.id, ep.url] as const)}
-        />
-        <FilterSelect
-          id="filter-status"
-          label="Status"
-          any="Any status"
-          value={draft.status ?? ''}
-          onValue={(value) => {
-            set('status', value);
-          }}
-          options={Object.entries(STATUS_LABELS)}
-        />
-        <FilterSelect
-          id="filter-type"
-          label="Event type"
-          any="Any type"
-          value={draft.event_type ?? ''}
-          onValue={(value) => {
-            set('event_type', value);
-          }}
-          options={(catalogue.data?.data ?? []).map(
-            (info) => [info.event_type, info.event_type] as const,
-          )}
-        />
+        {(
+          [
+            ['endpoint_id', 'filter-endpoint', 'Endpoint', 'All endpoints', endpointChoices],
+            ['status', 'filter-status', 'Status', 'Any status', Object.entries(STATUS_LABELS)],
+            ['event_type', 'filter-type', 'Event type', 'Any type', typeChoices],
+          ] as const
+        ).map(([name, id, label, any, options]) => (
+          <FilterSelect
+            key={name}
+            id={id}
+            label={label}
+            any={any}
+            value={draft[name] ?? ''}
+            onValue={(value) => {
+              set(name, value);
+            }}
+            options={options}
+          />
+        ))}
         {(
           [
             ['since', 'From'],
