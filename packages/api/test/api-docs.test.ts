@@ -3,7 +3,6 @@ import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { EXAMPLE_EVENT_DATA } from '@letta-webhooks/shared';
 import { waitFor } from '../../../test/support/harness.js';
 import { HTTP_STATUS } from '../src/errors/http-status.js';
 import { startApiFixture, type ApiFixture } from './support/api-fixture.js';
@@ -84,14 +83,7 @@ describe('the curl examples of docs/api.md', () => {
       key,
       json: { url: f.receiver.url('/docs'), event_types: ['*'] },
     });
-    const event = await f.call('POST', '/v1/events', {
-      key,
-      json: {
-        agent_id: 'agent-docs',
-        event_type: 'agent.run.completed',
-        data: EXAMPLE_EVENT_DATA['agent.run.completed'],
-      },
-    });
+    const event = await f.postEvent(key, 'agent-docs', 'agent.run.completed');
     const deliveryId = event.body.deliveries[0].delivery_id as string;
     await waitFor(
       async () => {

@@ -1,5 +1,4 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { EXAMPLE_EVENT_DATA } from '@letta-webhooks/shared';
 import { waitFor } from '../../../test/support/harness.js';
 import type { Receiver } from '../../../test/support/receiver.js';
 import { startApiFixture, type ApiFixture } from './support/api-fixture.js';
@@ -28,14 +27,7 @@ beforeAll(async () => {
     json: { url: receiver.url('/b'), event_types: ['*'] },
   });
   endpointB = created.body.id as string;
-  const published = await f.call('POST', '/v1/events', {
-    key: keyB,
-    json: {
-      agent_id: 'agent-b',
-      event_type: 'agent.step.completed',
-      data: EXAMPLE_EVENT_DATA['agent.step.completed'],
-    },
-  });
+  const published = await f.postEvent(keyB, 'agent-b', 'agent.step.completed');
   eventB = published.body.event_id as string;
   deliveryB = published.body.deliveries[0].delivery_id as string;
   // The records exist (and are B's) before A tries them.
@@ -163,14 +155,8 @@ describe('organization scope', () => {
   });
 
   it('refuses to act for another organization; an admin key must name one', async () => {
-    const publish = await f.call('POST', '/v1/events', {
-      key: keyA,
-      json: {
-        agent_id: 'agent-a',
-        organization_id: 'org-b',
-        event_type: 'agent.step.completed',
-        data: EXAMPLE_EVENT_DATA['agent.step.completed'],
-      },
+    const publish = await f.postEvent(keyA, 'agent-a', 'agent.step.completed', {
+      organization_id: 'org-b',
     });
     expect(publish.status).toBe(400);
     expect(publish.body.error).toMatchObject({ code: 'INVALID_INPUT', field: 'organization_id' });

@@ -229,14 +229,7 @@ describe('endpoint routes', () => {
       request.path === '/recover' ? { status: 500, body: 'down' } : { status: 200 },
     );
     const settled = f.worker.worker;
-    const published = await f.call('POST', '/v1/events', {
-      key,
-      json: {
-        agent_id: 'agent-r',
-        event_type: 'agent.run.completed',
-        data: EXAMPLE_EVENT_DATA['agent.run.completed'],
-      },
-    });
+    const published = await f.postEvent(key, 'agent-r', 'agent.run.completed');
     expect(published.status).toBe(202);
     const deliveryId = (
       published.body.deliveries as { delivery_id: string; endpoint_id: string }[]

@@ -106,14 +106,7 @@ describe('delivery log', () => {
     receiver.respond((request) =>
       request.path === '/events' ? { status: 500, body: 'nope' } : { status: 200 },
     );
-    const failing = await f.call('POST', '/v1/events', {
-      key,
-      json: {
-        agent_id: 'agent-log',
-        event_type: 'agent.run.completed',
-        data: EXAMPLE_EVENT_DATA['agent.run.completed'],
-      },
-    });
+    const failing = await f.postEvent(key, 'agent-log', 'agent.run.completed');
     const deliveryId = failing.body.deliveries[0].delivery_id as string;
     await waitFor(
       async () => {
@@ -184,14 +177,7 @@ describe('event replay', () => {
       key: replayKey,
       json: { url: receiver.url('/replay-first'), event_types: ['agent.tool.attached'] },
     });
-    const published = await f.call('POST', '/v1/events', {
-      key: replayKey,
-      json: {
-        agent_id: 'agent-replay',
-        event_type: 'agent.tool.attached',
-        data: EXAMPLE_EVENT_DATA['agent.tool.attached'],
-      },
-    });
+    const published = await f.postEvent(replayKey, 'agent-replay', 'agent.tool.attached');
     const eventId = published.body.event_id as string;
     const [original] = published.body.deliveries as { delivery_id: string }[];
     expect(await settled(original?.delivery_id ?? '', replayKey)).toMatchObject({

@@ -1,7 +1,7 @@
 import { request as httpRequest, type IncomingHttpHeaders } from 'node:http';
 import { Writable } from 'node:stream';
 import { pino, type Logger } from 'pino';
-import type { SettingsEnv } from '@letta-webhooks/shared';
+import { EXAMPLE_EVENT_DATA, type EventType, type SettingsEnv } from '@letta-webhooks/shared';
 import { createWorker, type WebhookWorker } from '@letta-webhooks/worker';
 import { createTestContext, type TestContext } from '../../../../test/support/harness.js';
 import { startReceiver, type Receiver } from '../../../../test/support/receiver.js';
@@ -41,6 +41,13 @@ export interface ApiFixture {
   /** A new key for `organizationId`. */
   keyFor(organizationId: string): Promise<string>;
   call(method: string, path: string, options?: CallOptions): Promise<Answer>;
+  /** POST /v1/events with `key`: the catalogue's example `eventType` for `agentId`, and `more` fields. */
+  postEvent(
+    key: string,
+    agentId: string,
+    eventType: EventType,
+    more?: Readonly<Record<string, unknown>>,
+  ): Promise<Answer>;
   close(): Promise<void>;
 }
 
@@ -124,6 +131,16 @@ export async function startApiFixture(
     adminKey: admin.key,
     keyFor: async (organizationId) => (await keys.create({ organizationId })).key,
     call: (method, path, options) => call(api.url, method, path, options),
+    postEvent: (key, agentId, eventType, more = {}) =>
+      call(api.url, 'POST', '/v1/events', {
+        key,
+        json: {
+          agent_id: agentId,
+          ...more,
+          event_type: eventType,
+          data: EXAMPLE_EVENT_DATA[eventType],
+        },
+      }),
     async close() {
       await worker?.close();
       await receiver?.close();
