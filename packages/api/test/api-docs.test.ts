@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { waitFor } from '../../../test/support/harness.js';
+import { errorBodySchema } from '../src/errors/error-body.js';
 import { HTTP_STATUS } from '../src/errors/http-status.js';
 import { startApiFixture, type ApiFixture } from './support/api-fixture.js';
 
@@ -139,7 +140,7 @@ describe('the curl examples of docs/api.md', () => {
       // An example says in a comment when it shows an error; all others succeed.
       const shown = /# (\{"error":\{"code":"([A-Z_]+)")/.exec(code)?.[2];
       const errors = answers.flatMap((answer) =>
-        'error' in answer ? [(answer.error as { code: string }).code] : [],
+        'error' in answer ? [errorBodySchema.parse(answer).error.code] : [],
       );
       expect({ code, errors }).toEqual({ code, errors: shown === undefined ? [] : [shown] });
     }
