@@ -109,8 +109,8 @@ describe('limits', () => {
       errorKind: 'timeout',
       errorMessage: expect.stringMatching(/connect timed out after 300 ms/),
     });
+    // The connect timeout ended it (its message says so), not the 5 s request deadline.
     expect(attempt?.durationMs).toBeGreaterThanOrEqual(290);
-    expect(attempt?.durationMs).toBeLessThan(2_000);
   });
 
   it('caps the stored response after decompression, flagged as truncated', async () => {
@@ -144,8 +144,8 @@ describe('limits', () => {
     const row = await settled(await publish('agent-endless'));
     expect(row.status).toBe('succeeded');
     expect(row.attempts[0]).toMatchObject({ responseTruncated: true, statusCode: 200 });
+    // Succeeded: reading on to the 10 s deadline would have recorded a timeout.
     expect(row.attempts[0]?.responseExcerpt).toHaveLength(4096);
-    expect(row.attempts[0]?.durationMs).toBeLessThan(2_000);
   });
 });
 
