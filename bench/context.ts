@@ -6,7 +6,12 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { createProducer, type BatchEvent, type Producer } from '@letta-webhooks/producer';
+import {
+  createProducer,
+  MAX_BATCH,
+  type BatchEvent,
+  type Producer,
+} from '@letta-webhooks/producer';
 import {
   EXAMPLE_EVENT_DATA,
   createDb,
@@ -250,7 +255,7 @@ export async function openContext(options: BenchOptions): Promise<BenchContext> 
       const events = Math.ceil(deliveries / urls.length);
       // About 2,000 jobs per call: a fan-out batch of 500 events would be one
       // 50,000-job addBulk, past the producer's deadline for a Redis answer.
-      const perCall = Math.max(1, Math.floor(2_000 / urls.length));
+      const perCall = Math.min(MAX_BATCH, Math.max(1, Math.floor(2_000 / urls.length)));
       for (let i = 0; i < events; i += perCall) {
         await producer.publishEvents(
           Array.from({ length: Math.min(perCall, events - i) }, () => event(agentId)),
