@@ -6,7 +6,6 @@ import {
   type Database,
   type Settings,
   type SettingsEnv,
-  type WebhookError,
 } from '@letta-webhooks/shared';
 import { Redis } from 'ioredis';
 import type { Kysely } from 'kysely';
@@ -102,14 +101,4 @@ export async function waitFor<T>(
       throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
     await sleep(20);
   }
-}
-
-/** The error `promise` rejects with; fails the test if it resolves. */
-export async function rejection<E = WebhookError>(promise: Promise<unknown>): Promise<E> {
-  try {
-    await promise;
-  } catch (error) {
-    return error as E;
-  }
-  throw new Error('expected a rejection');
 }

@@ -112,6 +112,11 @@ export async function startApi(options: StartApiOptions = {}): Promise<RunningAp
   const port = typeof address === 'object' && address !== null ? address.port : settings.api.port;
   const host = settings.api.host.includes(':') ? `[${settings.api.host}]` : settings.api.host;
   logger.info({ port, host: settings.api.host }, 'API listening');
+  if (settings.api.trustProxy === true)
+    logger.warn(
+      { setting: 'WEBHOOK_API_TRUST_PROXY' },
+      'WEBHOOK_API_TRUST_PROXY=true believes X-Forwarded-* from every hop, so any client can set its logged address and the portal link origin; list the proxies as CIDRs instead',
+    );
 
   let closing: Promise<void> | undefined;
   return {

@@ -1,6 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { EndpointStatsReader, createProducer } from '@letta-webhooks/producer';
+import { sql } from 'kysely';
+import { pino } from 'pino';
 import { createTestContext, type TestContext } from '../../../test/support/harness.js';
-import { ApiKeyStore, startApi, type RunningApi } from '../src/index.js';
+import { createApiMetrics } from '../src/observability/metrics.js';
+import { PortalSessionStore } from '../src/portal/portal-session-store.js';
+import { ApiKeyStore, buildApp, startApi, type RunningApi } from '../src/index.js';
 import { call, capturingLogger } from './support/api-fixture.js';
 
 let ctx: TestContext;
@@ -65,5 +70,67 @@ describe('operations', () => {
       /letta_webhooks_api_request_duration_seconds_bucket\{le="0.005",method="GET",route="\/v1\/endpoints"\}/,
     );
     expect(metrics.text).not.toContain('ep_missing');
+  });
+
+  it('/readyz answers 503 "stopping" once a graceful shutdown began, even with every check ok', async () => {
+    // The Redis probe is held until the stop has begun, so this /readyz is in flight across it.
+    let hold = false;
+    let entered = (): void => undefined;
+    let release = (): void => undefined;
+    const inProbe = new Promise<void>((resolve) => (entered = resolve));
+    const released = new Promise<void>((resolve) => (release = resolve));
+    const producer = createProducer({ settings: ctx.settings });
+    const built = await buildApp({
+      settings: { bodyLimitBytes: 1_024, trustProxy: false },
+      logger: pino({ level: 'silent' }),
+      services: {
+        producer,
+        credentials: [],
+        readiness: {
+          postgres: async () => {
+            await sql`SELECT 1`.execute(ctx.db);
+          },
+          redis: async () => {
+            if (hold) {
+              entered();
+              await released;
+            }
+            await ctx.redis.ping();
+          },
+        },
+        metrics: createApiMetrics(),
+        testWaitMs: 0,
+        endpointStats: new EndpointStatsReader(ctx.db),
+        portal: {
+          sessions: new PortalSessionStore(ctx.db),
+          settings: ctx.settings.portal,
+          assets: undefined,
+        },
+      },
+    });
+    const { app } = built;
+    try {
+      await app.listen({ port: 0, host: '127.0.0.1' });
+      const address = app.server.address();
+      const url = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
+      expect((await call(url, 'GET', '/readyz')).body).toEqual({
+        status: 'ready',
+        checks: { postgres: 'ok', redis: 'ok' },
+      });
+      hold = true;
+      const probe = call(url, 'GET', '/readyz');
+      await inProbe;
+      built.markStopping();
+      const closed = app.close();
+      release();
+      const answer = await probe;
+      expect(answer.status).toBe(503);
+      expect(answer.body).toEqual({ status: 'stopping', checks: { postgres: 'ok', redis: 'ok' } });
+      await closed;
+    } finally {
+      release();
+      await app.close();
+      await producer.close();
+    }
   });
 });

@@ -57,4 +57,17 @@ describe('WEBHOOK_API_TRUST_PROXY', () => {
     expect(link.origin).toBe(distrusting.url);
     expect(lines.find((l) => l.requestId === 'proxy-ignored')).toMatchObject({ ip: '127.0.0.1' });
   });
+
+  it('true (every hop) starts with one warning line; a CIDR list or false starts with none', async () => {
+    const own: Record<string, unknown>[] = [];
+    const everyHop = await startApi({
+      settings: ctx.withSettings({ WEBHOOK_API_PORT: '0', WEBHOOK_API_TRUST_PROXY: 'true' }),
+      logger: capturingLogger(own),
+    });
+    await everyHop.close();
+    const warnings = (from: Record<string, unknown>[]) =>
+      from.filter((line) => line.level === 40).map((line) => line.msg);
+    expect(warnings(own)).toEqual([expect.stringMatching(/^WEBHOOK_API_TRUST_PROXY=true /)]);
+    expect(warnings(lines)).toEqual([]);
+  });
 });

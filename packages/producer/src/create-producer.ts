@@ -4,6 +4,7 @@ import {
   JobAuthenticator,
   SecretCipher,
   createDb,
+  createPool,
   createRedis,
   deliveryJobOptions,
   loadSettings,
@@ -44,11 +45,12 @@ export interface ProducerOptions {
 export function createProducer(options: ProducerOptions = {}): Producer {
   const settings = options.settings ?? loadSettings();
   requireEncryptionAtRest(settings);
-  const db = createDb({
+  const pool = createPool({
     connectionString: settings.databaseUrl,
     poolSize: settings.databasePoolSize,
     applicationName: 'letta-webhooks-producer',
   });
+  const db = createDb({ pool });
   const redis = createRedis(settings, 'producer');
   const queue = new Queue<DeliveryJobData>(settings.queueName, {
     connection: redis,
@@ -64,7 +66,9 @@ export function createProducer(options: ProducerOptions = {}): Producer {
     JobAuthenticator.fromSettings(settings),
   );
   const enqueue = (jobs: readonly QueuedJob[]) => enqueuer.enqueue(jobs);
-  const durable = new DurablePublisher(db, enqueuer, { timeoutMs: settings.publishTimeoutMs });
+  const durable = new DurablePublisher({ executor: db, pool }, enqueuer, {
+    timeoutMs: settings.publishTimeoutMs,
+  });
 
   const guard = AddressGuard.fromSettings(settings);
   const resolver = new EndpointResolver(db, settings.endpointCacheTtlMs);

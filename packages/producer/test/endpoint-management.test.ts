@@ -1,47 +1,14 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
-import {
-  EXAMPLE_EVENT_DATA,
-  SecretCipher,
-  generateSecret,
-  isWebhookError,
-  type WebhookError,
-} from '@letta-webhooks/shared';
-import { sql } from 'kysely';
-import { createTestContext, waitFor, type TestContext } from '../../../test/support/harness.js';
+import { describe, expect, it } from '@jest/globals';
+import { EXAMPLE_EVENT_DATA, SecretCipher, generateSecret } from '@letta-webhooks/shared';
+import { useDeliveryFixture } from '../../../test/support/delivery-fixture.js';
+import { rejection } from '../../../test/support/errors.js';
+import { waitFor } from '../../../test/support/harness.js';
 import { createProducer, MAX_PREVIOUS_SECRETS, type Producer } from '../src/index.js';
 
-let ctx: TestContext;
-let producer: Producer;
-
-beforeAll(async () => {
-  ctx = await createTestContext();
-  producer = createProducer({ settings: ctx.settings, organizationId: 'org-a' });
-});
-
-afterAll(async () => {
-  await producer.close();
-  await ctx.cleanup();
-});
-
-beforeEach(async () => {
-  // Durable publish stores events and deliveries: clear them before their endpoints.
-  await sql`TRUNCATE webhook_attempts, webhook_deliveries, webhook_events, webhook_endpoints CASCADE`.execute(
-    ctx.db,
-  );
-});
-
-async function rejection(promise: Promise<unknown>): Promise<WebhookError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (isWebhookError(error)) return error;
-    throw error;
-  }
-  throw new Error('expected a rejection');
-}
+const f = useDeliveryFixture({ noReceiver: true, resetEachTest: true });
 
 const create = (overrides: Partial<Parameters<Producer['createEndpoint']>[0]> = {}) =>
-  producer.createEndpoint({
+  f.producer.createEndpoint({
     url: 'http://127.0.0.1:9/hook',
     organizationId: 'org-a',
     eventTypes: ['*'],
@@ -57,17 +24,17 @@ describe('listing endpoints', () => {
     let cursor: string | undefined;
     const sizes: number[] = [];
     do {
-      const page = await producer.listEndpoints({ limit: 2, ...(cursor ? { cursor } : {}) });
+      const page = await f.producer.listEndpoints({ limit: 2, ...(cursor ? { cursor } : {}) });
       sizes.push(page.data.length);
       seen.push(...page.data.map((e) => e.id));
       cursor = page.nextCursor ?? undefined;
     } while (cursor);
     expect(sizes).toEqual([2, 2, 1]);
     expect(seen).toEqual(created.map((e) => e.id));
-    const even = await producer.listEndpoints({ agentId: 'agent-even' });
+    const even = await f.producer.listEndpoints({ agentId: 'agent-even' });
     expect(even.data.map((e) => e.id)).toEqual([created[0]?.id, created[2]?.id, created[4]?.id]);
-    await producer.disableEndpoint(created[1]?.id ?? '');
-    expect((await producer.listEndpoints({ enabled: false })).data.map((e) => e.id)).toEqual([
+    await f.producer.disableEndpoint(created[1]?.id ?? '');
+    expect((await f.producer.listEndpoints({ enabled: false })).data.map((e) => e.id)).toEqual([
       created[1]?.id,
     ]);
   });
@@ -77,13 +44,13 @@ describe('listing endpoints', () => {
       JSON.stringify({ k: 'deliveries', p: ['x', 'y'] }),
     ).toString('base64url');
     for (const cursor of [deliveriesCursor, 'garbage', '']) {
-      const error = await rejection(producer.listEndpoints({ cursor }));
+      const error = await rejection(f.producer.listEndpoints({ cursor }));
       expect(error).toMatchObject({ code: 'INVALID_INPUT', field: 'cursor' });
     }
     const endpointsCursor = Buffer.from(JSON.stringify({ k: 'endpoints', p: ['ep_0'] })).toString(
       'base64url',
     );
-    expect((await rejection(producer.listDeliveries({ cursor: endpointsCursor }))).field).toBe(
+    expect((await rejection(f.producer.listDeliveries({ cursor: endpointsCursor }))).field).toBe(
       'cursor',
     );
   });
@@ -92,7 +59,7 @@ describe('listing endpoints', () => {
 describe('updating endpoints', () => {
   it('changes URL, event types, description and metadata', async () => {
     const endpoint = await create({ eventTypes: ['agent.run.completed'] });
-    const updated = await producer.updateEndpoint(endpoint.id, {
+    const updated = await f.producer.updateEndpoint(endpoint.id, {
       url: 'http://127.0.0.1:9/other',
       eventTypes: ['tool.*'],
       description: 'billing',
@@ -106,32 +73,34 @@ describe('updating endpoints', () => {
     });
     const tool = EXAMPLE_EVENT_DATA['tool.execution.completed'];
     expect(
-      (await producer.publishEvent('agent-1', 'tool.execution.completed', tool)).deliveries,
+      (await f.producer.publishEvent('agent-1', 'tool.execution.completed', tool)).deliveries,
     ).toHaveLength(1);
     const run = EXAMPLE_EVENT_DATA['agent.run.completed'];
     expect(
-      (await producer.publishEvent('agent-1', 'agent.run.completed', run)).deliveries,
+      (await f.producer.publishEvent('agent-1', 'agent.run.completed', run)).deliveries,
     ).toHaveLength(0);
   });
 
   it('refuses bad changes with the field named, writing nothing', async () => {
     const endpoint = await create();
     expect(
-      await rejection(producer.updateEndpoint(endpoint.id, { url: 'ftp://x/' })),
+      await rejection(f.producer.updateEndpoint(endpoint.id, { url: 'ftp://x/' })),
     ).toMatchObject({ field: 'url' });
     expect(
-      await rejection(producer.updateEndpoint(endpoint.id, { eventTypes: ['agent.*', 'nope'] })),
+      await rejection(f.producer.updateEndpoint(endpoint.id, { eventTypes: ['agent.*', 'nope'] })),
     ).toMatchObject({
       field: 'eventTypes.1',
     });
-    expect((await rejection(producer.updateEndpoint(endpoint.id, {}))).code).toBe('INVALID_INPUT');
+    expect((await rejection(f.producer.updateEndpoint(endpoint.id, {}))).code).toBe(
+      'INVALID_INPUT',
+    );
     expect(
-      await rejection(producer.updateEndpoint('ep_missing', { description: 'x' })),
+      await rejection(f.producer.updateEndpoint('ep_missing', { description: 'x' })),
     ).toMatchObject({
       code: 'NOT_FOUND',
       field: 'id',
     });
-    expect(await producer.getEndpoint(endpoint.id)).toMatchObject({
+    expect(await f.producer.getEndpoint(endpoint.id)).toMatchObject({
       url: endpoint.url,
       eventTypes: ['*'],
     });
@@ -140,25 +109,25 @@ describe('updating endpoints', () => {
   it('disables with a reason and enables again; a disabled endpoint gets no deliveries', async () => {
     const endpoint = await create();
     const step = EXAMPLE_EVENT_DATA['agent.step.completed'];
-    expect(await producer.disableEndpoint(endpoint.id, 'customer asked')).toMatchObject({
+    expect(await f.producer.disableEndpoint(endpoint.id, 'customer asked')).toMatchObject({
       enabled: false,
       disabledReason: 'customer asked',
     });
     expect(
-      (await producer.publishEvent('agent-1', 'agent.step.completed', step)).deliveries,
+      (await f.producer.publishEvent('agent-1', 'agent.step.completed', step)).deliveries,
     ).toEqual([]);
-    expect(await producer.getEndpointHealth(endpoint.id)).toMatchObject({
+    expect(await f.producer.getEndpointHealth(endpoint.id)).toMatchObject({
       enabled: false,
       disabledReason: 'customer asked',
     });
-    expect(await producer.enableEndpoint(endpoint.id)).toMatchObject({
+    expect(await f.producer.enableEndpoint(endpoint.id)).toMatchObject({
       enabled: true,
       disabledReason: null,
     });
     expect(
-      (await producer.publishEvent('agent-1', 'agent.step.completed', step)).deliveries,
+      (await f.producer.publishEvent('agent-1', 'agent.step.completed', step)).deliveries,
     ).toHaveLength(1);
-    expect((await producer.updateEndpoint(endpoint.id, { enabled: false })).disabledReason).toBe(
+    expect((await f.producer.updateEndpoint(endpoint.id, { enabled: false })).disabledReason).toBe(
       'disabled by operator',
     );
   });
@@ -168,30 +137,30 @@ describe('secret rotation', () => {
   it('keeps the old secret valid for the overlap, at most a few old secrets, and revokes at once with 0', async () => {
     const endpoint = await create();
     const chosen = generateSecret();
-    const rotated = await producer.rotateEndpointSecret(endpoint.id, { secret: chosen });
+    const rotated = await f.producer.rotateEndpointSecret(endpoint.id, { secret: chosen });
     expect(rotated.secret).toBe(chosen);
     expect(rotated.previousValidUntil?.getTime()).toBeGreaterThan(Date.now() + 23 * 3600_000);
-    expect(await producer.getEndpointSecret(endpoint.id)).toBe(chosen);
-    let row = await ctx.db
+    expect(await f.producer.getEndpointSecret(endpoint.id)).toBe(chosen);
+    let row = await f.ctx.db
       .selectFrom('webhook_endpoints')
       .selectAll()
       .where('id', '=', endpoint.id)
       .executeTakeFirstOrThrow();
     // Stored sealed (encryption at rest is the default); opened, the old secret.
-    const cipher = new SecretCipher(ctx.settings.secretEncryptionKeys);
+    const cipher = new SecretCipher(f.ctx.settings.secretEncryptionKeys);
     expect(row.previous_secrets.map((p) => cipher.open(p.secret))).toEqual([endpoint.secret]);
 
-    for (let i = 0; i < 5; i++) await producer.rotateEndpointSecret(endpoint.id);
-    row = await ctx.db
+    for (let i = 0; i < 5; i++) await f.producer.rotateEndpointSecret(endpoint.id);
+    row = await f.ctx.db
       .selectFrom('webhook_endpoints')
       .selectAll()
       .where('id', '=', endpoint.id)
       .executeTakeFirstOrThrow();
     expect(row.previous_secrets).toHaveLength(MAX_PREVIOUS_SECRETS);
 
-    const revoked = await producer.rotateEndpointSecret(endpoint.id, { overlapMs: 0 });
+    const revoked = await f.producer.rotateEndpointSecret(endpoint.id, { overlapMs: 0 });
     expect(revoked.previousValidUntil).toBeNull();
-    row = await ctx.db
+    row = await f.ctx.db
       .selectFrom('webhook_endpoints')
       .selectAll()
       .where('id', '=', endpoint.id)
@@ -203,23 +172,23 @@ describe('secret rotation', () => {
   it('refuses a malformed secret or a missing endpoint, changing nothing', async () => {
     const endpoint = await create();
     expect(
-      await rejection(producer.rotateEndpointSecret(endpoint.id, { secret: 'whsec_short' })),
+      await rejection(f.producer.rotateEndpointSecret(endpoint.id, { secret: 'whsec_short' })),
     ).toMatchObject({
       field: 'secret',
     });
     expect(
-      await rejection(producer.rotateEndpointSecret(endpoint.id, { overlapMs: -1 })),
+      await rejection(f.producer.rotateEndpointSecret(endpoint.id, { overlapMs: -1 })),
     ).toMatchObject({
       field: 'overlapMs',
     });
-    expect((await rejection(producer.rotateEndpointSecret('ep_nope'))).code).toBe('NOT_FOUND');
-    expect(await producer.getEndpointSecret(endpoint.id)).toBe(endpoint.secret);
+    expect((await rejection(f.producer.rotateEndpointSecret('ep_nope'))).code).toBe('NOT_FOUND');
+    expect(await f.producer.getEndpointSecret(endpoint.id)).toBe(endpoint.secret);
   });
 });
 
 describe('cache invalidation across processes', () => {
   it('a change made by one producer reaches another at once, despite a long cache TTL', async () => {
-    const settings = ctx.withSettings({ WEBHOOK_ENDPOINT_CACHE_TTL_MS: '600000' });
+    const settings = f.ctx.withSettings({ WEBHOOK_ENDPOINT_CACHE_TTL_MS: '600000' });
     const [a, b] = [createProducer({ settings }), createProducer({ settings })];
     try {
       const step = EXAMPLE_EVENT_DATA['agent.step.completed'];
@@ -262,26 +231,28 @@ describe('callback URLs', () => {
     const run = EXAMPLE_EVENT_DATA['agent.run.completed'];
     expect(
       await rejection(
-        producer.publishEvent('agent-1', 'agent.step.completed', step, {
+        f.producer.publishEvent('agent-1', 'agent.step.completed', step, {
           callbackUrl: 'http://127.0.0.1:9/cb',
         }),
       ),
     ).toMatchObject({ field: 'callbackUrl' });
     expect(
       await rejection(
-        producer.publishEvent('agent-1', 'agent.run.completed', run, { callbackUrl: 'gopher://x' }),
+        f.producer.publishEvent('agent-1', 'agent.run.completed', run, {
+          callbackUrl: 'gopher://x',
+        }),
       ),
     ).toMatchObject({ field: 'callbackUrl' });
-    const result = await producer.publishEvent('agent-1', 'agent.run.completed', run, {
+    const result = await f.producer.publishEvent('agent-1', 'agent.run.completed', run, {
       callbackUrl: 'http://127.0.0.1:9/cb',
     });
     expect(result.deliveries).toHaveLength(1);
-    expect((await producer.listEndpoints()).data).toEqual([]);
-    expect((await producer.listEndpoints({ kind: 'callback' })).data.map((e) => e.url)).toEqual([
+    expect((await f.producer.listEndpoints()).data).toEqual([]);
+    expect((await f.producer.listEndpoints({ kind: 'callback' })).data.map((e) => e.url)).toEqual([
       'http://127.0.0.1:9/cb',
     ]);
-    const secret = await producer.getCallbackSecret('org-a');
+    const secret = await f.producer.getCallbackSecret('org-a');
     expect(secret).toMatch(/^whsec_/);
-    expect(await producer.getCallbackSecret('org-a')).toBe(secret);
+    expect(await f.producer.getCallbackSecret('org-a')).toBe(secret);
   });
 });

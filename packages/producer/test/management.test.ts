@@ -1,82 +1,14 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
-import { createProducer, type Producer } from '@letta-webhooks/producer';
-import { EXAMPLE_EVENT_DATA, verifyWebhook, type Settings } from '@letta-webhooks/shared';
-import { Queue } from 'bullmq';
+import { describe, expect, it } from '@jest/globals';
+import { createProducer } from '@letta-webhooks/producer';
+import { EXAMPLE_EVENT_DATA, verifyWebhook } from '@letta-webhooks/shared';
 import { Webhook } from 'standardwebhooks';
-import { createTestContext, waitFor, type TestContext } from '../../../test/support/harness.js';
-import {
-  startReceiver,
-  type ReceivedRequest,
-  type Receiver,
-} from '../../../test/support/receiver.js';
-import { createWorker, type WebhookWorker } from '@letta-webhooks/worker';
+import { STEP as step, useDeliveryFixture } from '../../../test/support/delivery-fixture.js';
+import { rejection } from '../../../test/support/errors.js';
+import { waitFor } from '../../../test/support/harness.js';
+import type { ReceivedRequest } from '../../../test/support/receiver.js';
 
-let ctx: TestContext;
-let producer: Producer;
-let receiver: Receiver;
-let queue: Queue;
-const workers: WebhookWorker[] = [];
-
-beforeAll(async () => {
-  ctx = await createTestContext();
-  producer = createProducer({ settings: ctx.settings, organizationId: 'org-a' });
-  receiver = await startReceiver();
-  queue = new Queue(ctx.settings.queueName, {
-    connection: ctx.redis,
-    prefix: ctx.settings.queuePrefix,
-  });
-});
-
-afterEach(async () => {
-  await Promise.all(workers.splice(0).map((w) => w.close()));
-  receiver.respond(() => ({ status: 200, body: 'ok' }));
-});
-
-afterAll(async () => {
-  await queue.close();
-  await producer.close();
-  await receiver.close();
-  await ctx.cleanup();
-});
-
-function startWorker(settings: Settings = ctx.settings): WebhookWorker {
-  const worker = createWorker({ settings });
-  workers.push(worker);
-  return worker;
-}
-
-let counter = 0;
-async function endpointFor(agentId: string) {
-  const path = `/m-${++counter}`;
-  const endpoint = await producer.createEndpoint({
-    url: receiver.url(path),
-    organizationId: 'org-a',
-    agentId,
-    eventTypes: ['*'],
-  });
-  return { ...endpoint, path };
-}
-
-const step = EXAMPLE_EVENT_DATA['agent.step.completed'];
-
-async function publish(agentId: string, via: Producer = producer) {
-  const result = await via.publishEvent(agentId, 'agent.step.completed', step, {
-    organizationId: 'org-a',
-  });
-  const delivery = result.deliveries[0];
-  if (!delivery) throw new Error('expected a delivery');
-  return { eventId: result.eventId, deliveryId: delivery.deliveryId };
-}
-
-function deliveryIn(deliveryId: string, statuses: string[]) {
-  return waitFor(
-    async () => {
-      const row = await producer.getDelivery(deliveryId);
-      return row && statuses.includes(row.status) ? row : undefined;
-    },
-    { what: `delivery ${deliveryId} to reach ${statuses.join('/')}` },
-  );
-}
+const f = useDeliveryFixture();
+const { startWorker, endpointFor, publish, deliveryIn } = f;
 
 function standardHeaders(request: ReceivedRequest) {
   return {
@@ -90,11 +22,11 @@ describe('secret rotation on the wire', () => {
   it('signs with old and new secret during the overlap, only the new one after a revoke', async () => {
     const endpoint = await endpointFor('agent-rotate');
     const oldSecret = endpoint.secret;
-    const { secret: newSecret } = await producer.rotateEndpointSecret(endpoint.id);
+    const { secret: newSecret } = await f.producer.rotateEndpointSecret(endpoint.id);
     startWorker();
     const during = await publish('agent-rotate');
     await deliveryIn(during.deliveryId, ['succeeded']);
-    const [overlap] = receiver.requestsTo(endpoint.path);
+    const [overlap] = f.receiver.requestsTo(endpoint.path);
     if (!overlap) throw new Error('nothing received');
     expect(String(overlap.headers['webhook-signature']).split(' ')).toHaveLength(2);
     expect(String(overlap.headers['x-letta-signature']).split(' ')).toHaveLength(2);
@@ -108,10 +40,10 @@ describe('secret rotation on the wire', () => {
     expect(verifyWebhook(overlap.body, overlap.headers, oldSecret).event_id).toBe(during.eventId);
     expect(verifyWebhook(overlap.body, overlap.headers, newSecret).event_id).toBe(during.eventId);
 
-    const { secret: newest } = await producer.rotateEndpointSecret(endpoint.id, { overlapMs: 0 });
+    const { secret: newest } = await f.producer.rotateEndpointSecret(endpoint.id, { overlapMs: 0 });
     const after = await publish('agent-rotate');
     await deliveryIn(after.deliveryId, ['succeeded']);
-    const last = receiver.requestsTo(endpoint.path).at(-1);
+    const last = f.receiver.requestsTo(endpoint.path).at(-1);
     if (!last) throw new Error('nothing received');
     expect(String(last.headers['webhook-signature']).split(' ')).toHaveLength(1);
     expect(() =>
@@ -126,19 +58,21 @@ describe('secret rotation on the wire', () => {
 describe('endpoint health', () => {
   it('counts failures, resets on success, and reports both', async () => {
     const endpoint = await endpointFor('agent-health');
-    receiver.respond((req, index) =>
+    f.receiver.respond((req, index) =>
       req.path === endpoint.path && index < 2 ? { status: 500 } : { status: 200 },
     );
     startWorker();
     const { deliveryId } = await publish('agent-health');
     await waitFor(async () =>
-      (await producer.getEndpointHealth(endpoint.id)).consecutiveFailures === 2 ? true : undefined,
+      (await f.producer.getEndpointHealth(endpoint.id)).consecutiveFailures === 2
+        ? true
+        : undefined,
     );
-    const failing = await producer.getEndpointHealth(endpoint.id);
+    const failing = await f.producer.getEndpointHealth(endpoint.id);
     expect(failing.failingSince).toBeInstanceOf(Date);
     expect(failing.lastFailureAt).toBeInstanceOf(Date);
     await deliveryIn(deliveryId, ['succeeded']);
-    expect(await producer.getEndpointHealth(endpoint.id)).toMatchObject({
+    expect(await f.producer.getEndpointHealth(endpoint.id)).toMatchObject({
       enabled: true,
       consecutiveFailures: 0,
       failingSince: null,
@@ -148,8 +82,8 @@ describe('endpoint health', () => {
 
   it('disables an endpoint that has only failed for longer than the window, cancelling what is queued', async () => {
     const endpoint = await endpointFor('agent-dying');
-    receiver.respond((req) => (req.path === endpoint.path ? { status: 500 } : { status: 200 }));
-    const settings = ctx.withSettings({
+    f.receiver.respond((req) => (req.path === endpoint.path ? { status: 500 } : { status: 200 }));
+    const settings = f.ctx.withSettings({
       WEBHOOK_DISABLE_AFTER_FAILING_MS: '1',
       WEBHOOK_WORKER_CONCURRENCY: '1',
     });
@@ -157,21 +91,21 @@ describe('endpoint health', () => {
     startWorker(settings);
     const settled = await deliveryIn(first.deliveryId, ['failed', 'cancelled']);
     expect(settled.status).toBe('cancelled');
-    const health = await producer.getEndpointHealth(endpoint.id);
+    const health = await f.producer.getEndpointHealth(endpoint.id);
     expect(health).toMatchObject({
       enabled: false,
       disabledReason: expect.stringMatching(/^failing since .* with no success$/),
     });
     expect(health.consecutiveFailures).toBeGreaterThanOrEqual(2);
-    const requests = receiver.requestsTo(endpoint.path).length;
+    const requests = f.receiver.requestsTo(endpoint.path).length;
     expect(
-      (await producer.publishEvent('agent-dying', 'agent.step.completed', step)).deliveries,
+      (await f.producer.publishEvent('agent-dying', 'agent.step.completed', step)).deliveries,
     ).toEqual([]);
-    expect(receiver.requestsTo(endpoint.path)).toHaveLength(requests);
+    expect(f.receiver.requestsTo(endpoint.path)).toHaveLength(requests);
   });
 
   it('disabling or deleting an endpoint cancels its pending deliveries and removes their jobs', async () => {
-    const settings = ctx.withSettings({
+    const settings = f.ctx.withSettings({
       WEBHOOK_BACKOFF_BASE_MS: '60000',
       WEBHOOK_BACKOFF_MAX_MS: '60000',
     });
@@ -179,19 +113,21 @@ describe('endpoint health', () => {
     try {
       for (const action of ['disable', 'delete'] as const) {
         const endpoint = await endpointFor(`agent-${action}`);
-        receiver.respond((req) => (req.path === endpoint.path ? { status: 503 } : { status: 200 }));
+        f.receiver.respond((req) =>
+          req.path === endpoint.path ? { status: 503 } : { status: 200 },
+        );
         const worker = startWorker(settings);
         const { deliveryId } = await publish(`agent-${action}`, slow);
         const pending = await deliveryIn(deliveryId, ['pending']);
-        await waitFor(async () => ((await queue.getJob(deliveryId))?.delay ? true : undefined));
+        await waitFor(async () => ((await f.queue.getJob(deliveryId))?.delay ? true : undefined));
         expect(pending.attempts.length).toBeLessThanOrEqual(1);
-        if (action === 'disable') await producer.disableEndpoint(endpoint.id, 'maintenance');
-        else await producer.deleteEndpoint(endpoint.id);
+        if (action === 'disable') await f.producer.disableEndpoint(endpoint.id, 'maintenance');
+        else await f.producer.deleteEndpoint(endpoint.id);
         const cancelled = await deliveryIn(deliveryId, ['cancelled']);
         expect(cancelled.lastError).toMatch(
           action === 'disable' ? /disabled: maintenance/ : /deleted/,
         );
-        expect(await queue.getJob(deliveryId)).toBeUndefined();
+        expect(await f.queue.getJob(deliveryId)).toBeUndefined();
         await worker.close();
       }
     } finally {
@@ -203,14 +139,14 @@ describe('endpoint health', () => {
 describe('delivery log', () => {
   it('lists by endpoint, status, event type and time range, a page at a time, and shows attempts', async () => {
     const endpoint = await endpointFor('agent-log');
-    receiver.respond((req, index) =>
+    f.receiver.respond((req, index) =>
       req.path === endpoint.path && index === 0 ? { status: 500 } : { status: 200 },
     );
     startWorker();
     const started = new Date(Date.now() - 1000);
     const ids = [];
     for (let i = 0; i < 5; i++) ids.push((await publish('agent-log')).deliveryId);
-    const run = await producer.publishEvent(
+    const run = await f.producer.publishEvent(
       'agent-log',
       'agent.run.completed',
       EXAMPLE_EVENT_DATA['agent.run.completed'],
@@ -221,7 +157,7 @@ describe('delivery log', () => {
     const seen: string[] = [];
     let cursor: string | undefined;
     do {
-      const page = await producer.listDeliveries({
+      const page = await f.producer.listDeliveries({
         endpointId: endpoint.id,
         limit: 4,
         ...(cursor ? { cursor } : {}),
@@ -231,24 +167,24 @@ describe('delivery log', () => {
     } while (cursor);
     expect(seen.sort()).toEqual([...ids, run.deliveries[0]?.deliveryId].sort());
 
-    const runs = await producer.listDeliveries({
+    const runs = await f.producer.listDeliveries({
       agentId: 'agent-log',
       eventType: 'agent.run.completed',
     });
     expect(runs.data.map((d) => d.id)).toEqual([run.deliveries[0]?.deliveryId]);
     expect(
-      (await producer.listDeliveries({ endpointId: endpoint.id, status: 'failed' })).data,
+      (await f.producer.listDeliveries({ endpointId: endpoint.id, status: 'failed' })).data,
     ).toEqual([]);
     expect(
-      (await producer.listDeliveries({ organizationId: 'org-a', since: started })).data.length,
+      (await f.producer.listDeliveries({ organizationId: 'org-a', since: started })).data.length,
     ).toBeGreaterThanOrEqual(6);
     expect(
-      (await producer.listDeliveries({ endpointId: endpoint.id, until: started })).data,
+      (await f.producer.listDeliveries({ endpointId: endpoint.id, until: started })).data,
     ).toEqual([]);
 
     // Whichever delivery reached the receiver first got the 500.
     const all = await Promise.all(
-      [...ids, run.deliveries[0]?.deliveryId ?? ''].map((id) => producer.getDelivery(id)),
+      [...ids, run.deliveries[0]?.deliveryId ?? ''].map((id) => f.producer.getDelivery(id)),
     );
     const retried = all.find((d) => d?.attemptCount === 2);
     expect(retried?.attempts.map((a) => [a.attemptNumber, a.statusCode, a.trigger])).toEqual([
@@ -256,7 +192,7 @@ describe('delivery log', () => {
       [2, 200, 'scheduled'],
     ]);
     expect(JSON.parse(retried?.body ?? '{}')).toMatchObject({ agent_id: 'agent-log', data: step });
-    expect(await producer.getDelivery('dlv_nope')).toBeUndefined();
+    expect(await f.producer.getDelivery('dlv_nope')).toBeUndefined();
   });
 });
 
@@ -267,19 +203,19 @@ describe('replay', () => {
     const { eventId, deliveryId } = await publish('agent-resend');
     await deliveryIn(deliveryId, ['succeeded']);
     // The completed job is gone from Redis; the resend works from Postgres.
-    expect(await queue.getJob(deliveryId)).toBeUndefined();
-    await producer.resendDelivery(deliveryId);
-    await waitFor(() => (receiver.requestsTo(endpoint.path).length === 2 ? true : undefined));
+    expect(await f.queue.getJob(deliveryId)).toBeUndefined();
+    await f.producer.resendDelivery(deliveryId);
+    await waitFor(() => (f.receiver.requestsTo(endpoint.path).length === 2 ? true : undefined));
     const detail = await deliveryIn(deliveryId, ['succeeded']);
     await waitFor(async () =>
-      (await producer.getDelivery(deliveryId))?.attempts.length === 2 ? true : undefined,
+      (await f.producer.getDelivery(deliveryId))?.attempts.length === 2 ? true : undefined,
     );
-    const attempts = (await producer.getDelivery(deliveryId))?.attempts ?? [];
+    const attempts = (await f.producer.getDelivery(deliveryId))?.attempts ?? [];
     expect(attempts.map((a) => [a.attemptNumber, a.trigger])).toEqual([
       [1, 'scheduled'],
       [2, 'manual'],
     ]);
-    const [first, second] = receiver.requestsTo(endpoint.path);
+    const [first, second] = f.receiver.requestsTo(endpoint.path);
     expect(second?.body.equals(first?.body ?? Buffer.alloc(0))).toBe(true);
     expect(second?.headers['webhook-id']).toBe(eventId);
     expect(second?.headers['x-letta-attempt']).toBe('2');
@@ -287,13 +223,13 @@ describe('replay', () => {
       eventId,
     );
     expect(detail.eventId).toBe(eventId);
-    expect((await rejectionOf(producer.resendDelivery('dlv_missing'))).code).toBe('NOT_FOUND');
+    expect((await rejection(f.producer.resendDelivery('dlv_missing'))).code).toBe('NOT_FOUND');
   });
 
   it('recovers an endpoint: re-enqueues its failed deliveries since a time and reports how many', async () => {
     const endpoint = await endpointFor('agent-recover');
-    receiver.respond((req) => (req.path === endpoint.path ? { status: 500 } : { status: 200 }));
-    const settings = ctx.withSettings({ WEBHOOK_MAX_ATTEMPTS: '1' });
+    f.receiver.respond((req) => (req.path === endpoint.path ? { status: 500 } : { status: 200 }));
+    const settings = f.ctx.withSettings({ WEBHOOK_MAX_ATTEMPTS: '1' });
     const once = createProducer({ settings });
     startWorker(settings);
     const since = new Date(Date.now() - 1000);
@@ -304,20 +240,20 @@ describe('replay', () => {
       await once.close();
     }
     for (const id of ids) await deliveryIn(id, ['failed']);
-    receiver.respond(() => ({ status: 200 }));
+    f.receiver.respond(() => ({ status: 200 }));
     expect(
-      await producer.recoverEndpoint(endpoint.id, { since: new Date(Date.now() + 60_000) }),
+      await f.producer.recoverEndpoint(endpoint.id, { since: new Date(Date.now() + 60_000) }),
     ).toEqual({ enqueued: 0 });
-    expect(await producer.recoverEndpoint(endpoint.id, { since, limit: 2 })).toEqual({
+    expect(await f.producer.recoverEndpoint(endpoint.id, { since, limit: 2 })).toEqual({
       enqueued: 2,
     });
-    expect(await producer.recoverEndpoint(endpoint.id, { since })).toEqual({ enqueued: 1 });
+    expect(await f.producer.recoverEndpoint(endpoint.id, { since })).toEqual({ enqueued: 1 });
     for (const id of ids) {
       const row = await deliveryIn(id, ['succeeded']);
       expect(row.status).toBe('succeeded');
     }
-    await producer.disableEndpoint(endpoint.id);
-    expect((await rejectionOf(producer.recoverEndpoint(endpoint.id, { since }))).code).toBe(
+    await f.producer.disableEndpoint(endpoint.id);
+    expect((await rejection(f.producer.recoverEndpoint(endpoint.id, { since }))).code).toBe(
       'ENDPOINT_DISABLED',
     );
   });
@@ -328,13 +264,13 @@ describe('replay', () => {
     const { eventId, deliveryId } = await publish('agent-replay');
     await deliveryIn(deliveryId, ['succeeded']);
     const second = await endpointFor('agent-replay');
-    const replay = await producer.replayEvent(eventId);
+    const replay = await f.producer.replayEvent(eventId);
     expect(replay.deliveries.map((d) => d.endpointId).sort()).toEqual([first.id, second.id].sort());
     for (const d of replay.deliveries) await deliveryIn(d.deliveryId, ['succeeded']);
-    await waitFor(() => (receiver.requestsTo(first.path).length === 2 ? true : undefined));
-    expect(receiver.requestsTo(second.path)).toHaveLength(1);
-    expect(receiver.requestsTo(second.path)[0]?.headers['webhook-id']).toBe(eventId);
-    expect((await rejectionOf(producer.replayEvent('evt_missing'))).code).toBe('NOT_FOUND');
+    await waitFor(() => (f.receiver.requestsTo(first.path).length === 2 ? true : undefined));
+    expect(f.receiver.requestsTo(second.path)).toHaveLength(1);
+    expect(f.receiver.requestsTo(second.path)[0]?.headers['webhook-id']).toBe(eventId);
+    expect((await rejection(f.producer.replayEvent('evt_missing'))).code).toBe('NOT_FOUND');
   });
 });
 
@@ -342,14 +278,14 @@ describe('callbacks', () => {
   it('delivers a run completion to its callback URL with the same envelope, signing and recording', async () => {
     startWorker();
     const run = EXAMPLE_EVENT_DATA['agent.run.completed'];
-    const result = await producer.publishEvent('agent-cb', 'agent.run.completed', run, {
-      callbackUrl: receiver.url('/callback'),
+    const result = await f.producer.publishEvent('agent-cb', 'agent.run.completed', run, {
+      callbackUrl: f.receiver.url('/callback'),
     });
     const [delivery] = result.deliveries;
     await deliveryIn(delivery?.deliveryId ?? '', ['succeeded']);
-    const [request] = receiver.requestsTo('/callback');
+    const [request] = f.receiver.requestsTo('/callback');
     if (!request) throw new Error('callback not received');
-    const secret = await producer.getCallbackSecret('org-a');
+    const secret = await f.producer.getCallbackSecret('org-a');
     const envelope = new Webhook(secret).verify(request.body.toString(), standardHeaders(request));
     expect(envelope).toMatchObject({
       event_id: result.eventId,
@@ -358,12 +294,3 @@ describe('callbacks', () => {
     });
   });
 });
-
-async function rejectionOf(promise: Promise<unknown>): Promise<{ code: string }> {
-  try {
-    await promise;
-  } catch (error) {
-    return error as { code: string };
-  }
-  throw new Error('expected a rejection');
-}

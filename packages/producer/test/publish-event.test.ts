@@ -1,71 +1,31 @@
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
-import {
-  EXAMPLE_EVENT_DATA,
-  MAX_ATTEMPTS_LIMIT,
-  isWebhookError,
-  type WebhookError,
-} from '@letta-webhooks/shared';
-import { Queue } from 'bullmq';
-import { sql } from 'kysely';
-import { createTestContext, waitFor, type TestContext } from '../../../test/support/harness.js';
-import { createProducer, type Producer } from '../src/index.js';
+import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
+import { EXAMPLE_EVENT_DATA, MAX_ATTEMPTS_LIMIT } from '@letta-webhooks/shared';
+import { useDeliveryFixture } from '../../../test/support/delivery-fixture.js';
+import { rejection } from '../../../test/support/errors.js';
+import { waitFor } from '../../../test/support/harness.js';
+import { createProducer } from '../src/index.js';
 
-let ctx: TestContext;
-let producer: Producer;
-let queue: Queue;
-
-beforeAll(async () => {
-  ctx = await createTestContext();
-  producer = createProducer({ settings: ctx.settings, organizationId: 'org-a' });
-  queue = new Queue(ctx.settings.queueName, {
-    connection: ctx.redis,
-    prefix: ctx.settings.queuePrefix,
-  });
-});
-
-afterAll(async () => {
-  await queue.close();
-  await producer.close();
-  await ctx.cleanup();
-});
-
-beforeEach(async () => {
-  await queue.obliterate({ force: true });
-  // Durable publish stores events and deliveries: clear them before their endpoints.
-  await sql`TRUNCATE webhook_attempts, webhook_deliveries, webhook_events, webhook_endpoints CASCADE`.execute(
-    ctx.db,
-  );
-});
+const f = useDeliveryFixture({ noReceiver: true, resetEachTest: true });
 
 const step = EXAMPLE_EVENT_DATA['agent.step.completed'];
 
 // Durable publish resolves once committed; its jobs reach Redis right after.
 async function queued(count: number): Promise<void> {
-  await waitFor(async () => ((await queue.count()) === count ? true : undefined), {
+  await waitFor(async () => ((await f.queue.count()) === count ? true : undefined), {
     what: `${count} queued jobs`,
   });
 }
 
-async function rejection(promise: Promise<unknown>): Promise<WebhookError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (isWebhookError(error)) return error;
-    throw error;
-  }
-  throw new Error('expected a rejection');
-}
-
 describe('publishEvent', () => {
   it('enqueues one job per matching endpoint, with the serialized envelope and no secret', async () => {
-    const endpoint = await producer.createEndpoint({
+    const endpoint = await f.producer.createEndpoint({
       url: 'http://127.0.0.1:9/hook',
       organizationId: 'org-a',
       agentId: 'agent-1',
       eventTypes: ['agent.step.completed'],
     });
     const occurredAt = '2026-01-01T12:00:00.000Z';
-    const result = await producer.publishEvent('agent-1', 'agent.step.completed', step, {
+    const result = await f.producer.publishEvent('agent-1', 'agent.step.completed', step, {
       occurredAt,
     });
     expect(result.eventId).toMatch(/^evt_[0-9A-Z]{26}$/);
@@ -73,7 +33,7 @@ describe('publishEvent', () => {
       { deliveryId: expect.stringMatching(/^dlv_/), endpointId: endpoint.id },
     ]);
 
-    const job = await waitFor(() => queue.getJob(result.deliveries[0]?.deliveryId ?? ''));
+    const job = await waitFor(() => f.queue.getJob(result.deliveries[0]?.deliveryId ?? ''));
     // BullMQ's ceiling only: the workers' retry policy decides when a delivery stops.
     expect(job?.opts.attempts).toBe(MAX_ATTEMPTS_LIMIT);
     const body: unknown = (job?.data as { body?: unknown } | undefined)?.body;
@@ -86,14 +46,14 @@ describe('publishEvent', () => {
       data: step,
     });
     const everything = JSON.stringify(
-      await Promise.all((await ctx.redisKeys()).map((k) => ctx.redis.dump(k))),
+      await Promise.all((await f.ctx.redisKeys()).map((k) => f.ctx.redis.dump(k))),
     );
     expect(everything).not.toContain(endpoint.secret.slice(6));
   });
 
   it('fans out to agent-specific and organization-wide endpoints, honouring wildcards', async () => {
     const mk = (agentId: string | undefined, eventTypes: string[], organizationId = 'org-a') =>
-      producer.createEndpoint({
+      f.producer.createEndpoint({
         url: 'http://127.0.0.1:9/hook',
         organizationId,
         eventTypes,
@@ -107,12 +67,12 @@ describe('publishEvent', () => {
     await mk(undefined, ['*'], 'org-b');
     await mk('agent-1', ['*'], 'org-b');
 
-    const stepResult = await producer.publishEvent('agent-1', 'agent.step.completed', step);
+    const stepResult = await f.producer.publishEvent('agent-1', 'agent.step.completed', step);
     expect(stepResult.deliveries.map((d) => d.endpointId).sort()).toEqual(
       [exact.id, prefix.id, all.id].sort(),
     );
 
-    const toolResult = await producer.publishEvent(
+    const toolResult = await f.producer.publishEvent(
       'agent-1',
       'tool.execution.completed',
       EXAMPLE_EVENT_DATA['tool.execution.completed'],
@@ -124,38 +84,40 @@ describe('publishEvent', () => {
   });
 
   it('does not touch Redis for an event no endpoint wants', async () => {
-    await producer.createEndpoint({
+    await f.producer.createEndpoint({
       url: 'http://127.0.0.1:9/hook',
       organizationId: 'org-a',
       eventTypes: ['agent.run.completed'],
     });
-    const result = await producer.publishEvent('agent-1', 'agent.step.completed', step);
+    const result = await f.producer.publishEvent('agent-1', 'agent.step.completed', step);
     expect(result.deliveries).toEqual([]);
-    expect(await ctx.redisKeys()).toEqual([]);
+    expect(await f.ctx.redisKeys()).toEqual([]);
   });
 
   it('creates no second delivery when the same event id is published twice', async () => {
-    await producer.createEndpoint({
+    await f.producer.createEndpoint({
       url: 'http://127.0.0.1:9/hook',
       organizationId: 'org-a',
       eventTypes: ['*'],
     });
-    const first = await producer.publishEvent('agent-1', 'agent.step.completed', step, {
+    // Its own producer: closing it is part of the test.
+    const own = createProducer({ settings: f.ctx.settings, organizationId: 'org-a' });
+    f.afterThisTest(() => own.close());
+    const first = await own.publishEvent('agent-1', 'agent.step.completed', step, {
       eventId: 'evt_same',
     });
-    const second = await producer.publishEvent('agent-1', 'agent.step.completed', step, {
+    const second = await own.publishEvent('agent-1', 'agent.step.completed', step, {
       eventId: 'evt_same',
     });
     expect(second).toEqual(first);
     await queued(1);
-    await producer.close(); // waits for every enqueue
-    expect(await queue.count()).toBe(1);
-    producer = createProducer({ settings: ctx.settings, organizationId: 'org-a' });
+    await own.close(); // waits for every enqueue
+    expect(await f.queue.count()).toBe(1);
   });
 
   it('sees endpoint changes at once (cache invalidated)', async () => {
     const cached = createProducer({
-      settings: ctx.withSettings({ WEBHOOK_ENDPOINT_CACHE_TTL_MS: '60000' }),
+      settings: f.ctx.withSettings({ WEBHOOK_ENDPOINT_CACHE_TTL_MS: '60000' }),
     });
     try {
       const options = { organizationId: 'org-a' };
@@ -181,19 +143,19 @@ describe('publishEvent', () => {
 
   describe('bad input: a typed error naming the field, nothing enqueued', () => {
     beforeEach(async () => {
-      await producer.createEndpoint({
+      await f.producer.createEndpoint({
         url: 'http://127.0.0.1:9/hook',
         organizationId: 'org-a',
         eventTypes: ['*'],
       });
     });
     afterEach(async () => {
-      expect(await queue.count()).toBe(0);
+      expect(await f.queue.count()).toBe(0);
     });
 
     it('unknown event type', async () => {
       const error = await rejection(
-        producer.publishEvent('agent-1', 'agent.exploded' as 'agent.step.completed', step),
+        f.producer.publishEvent('agent-1', 'agent.exploded' as 'agent.step.completed', step),
       );
       expect(error).toMatchObject({
         name: 'WebhookError',
@@ -207,29 +169,31 @@ describe('publishEvent', () => {
         ...step,
         usage: { ...step.usage, total_tokens: 'many' },
       } as unknown as typeof step;
-      const error = await rejection(producer.publishEvent('agent-1', 'agent.step.completed', bad));
+      const error = await rejection(
+        f.producer.publishEvent('agent-1', 'agent.step.completed', bad),
+      );
       expect(error).toMatchObject({ code: 'INVALID_INPUT', field: 'data.usage.total_tokens' });
     });
 
     it('missing agent id', async () => {
       const error = await rejection(
-        producer.publishEvent(undefined as unknown as string, 'agent.step.completed', step),
+        f.producer.publishEvent(undefined as unknown as string, 'agent.step.completed', step),
       );
       expect(error).toMatchObject({ code: 'INVALID_INPUT', field: 'agentId' });
-      expect((await rejection(producer.publishEvent('', 'agent.step.completed', step))).field).toBe(
-        'agentId',
-      );
+      expect(
+        (await rejection(f.producer.publishEvent('', 'agent.step.completed', step))).field,
+      ).toBe('agentId');
     });
 
     it('header injection attempts in ids that become headers or body fields', async () => {
       const injected = 'agent-1\r\nX-Injected: yes';
       expect(
-        (await rejection(producer.publishEvent(injected, 'agent.step.completed', step))).field,
+        (await rejection(f.producer.publishEvent(injected, 'agent.step.completed', step))).field,
       ).toBe('agentId');
       expect(
         (
           await rejection(
-            producer.publishEvent('agent-1', 'agent.step.completed', step, {
+            f.producer.publishEvent('agent-1', 'agent.step.completed', step, {
               organizationId: 'org\nx',
             }),
           )
@@ -238,7 +202,7 @@ describe('publishEvent', () => {
       expect(
         (
           await rejection(
-            producer.publishEvent('agent-1', 'agent.step.completed', step, {
+            f.producer.publishEvent('agent-1', 'agent.step.completed', step, {
               eventId: 'evt_a\r\nb',
             }),
           )
@@ -247,7 +211,7 @@ describe('publishEvent', () => {
       expect(
         (
           await rejection(
-            producer.publishEvent(
+            f.producer.publishEvent(
               'agent-1',
               'agent.step.completed\r\n' as 'agent.step.completed',
               step,
@@ -259,7 +223,7 @@ describe('publishEvent', () => {
 
     it('a body over the size limit', async () => {
       const small = createProducer({
-        settings: ctx.withSettings({ WEBHOOK_MAX_PAYLOAD_BYTES: '1024' }),
+        settings: f.ctx.withSettings({ WEBHOOK_MAX_PAYLOAD_BYTES: '1024' }),
         organizationId: 'org-a',
       });
       try {
@@ -277,7 +241,7 @@ describe('publishEvent', () => {
       cyclic.self = cyclic;
       for (const extra of [{ n: 10n }, cyclic]) {
         const error = await rejection(
-          producer.publishEvent('agent-1', 'agent.step.completed', { ...step, extra }),
+          f.producer.publishEvent('agent-1', 'agent.step.completed', { ...step, extra }),
         );
         expect(error).toMatchObject({ code: 'INVALID_INPUT', field: 'data' });
       }
@@ -287,20 +251,20 @@ describe('publishEvent', () => {
       expect(
         (
           await rejection(
-            producer.publishEvent('agent-1', 'agent.step.completed', step, { eventId: 'nope' }),
+            f.producer.publishEvent('agent-1', 'agent.step.completed', step, { eventId: 'nope' }),
           )
         ).field,
       ).toBe('eventId');
       expect(
         (
           await rejection(
-            producer.publishEvent('agent-1', 'agent.step.completed', step, {
+            f.producer.publishEvent('agent-1', 'agent.step.completed', step, {
               occurredAt: 'yesterday',
             }),
           )
         ).field,
       ).toBe('occurredAt');
-      const noOrg = createProducer({ settings: ctx.settings });
+      const noOrg = createProducer({ settings: f.ctx.settings });
       try {
         expect(
           (await rejection(noOrg.publishEvent('agent-1', 'agent.step.completed', step))).field,
@@ -314,7 +278,7 @@ describe('publishEvent', () => {
 
 describe('endpoints', () => {
   it('refuse URLs that are not http(s), not URLs, or private addresses', async () => {
-    const strict = createProducer({ settings: ctx.withSettings({ WEBHOOK_ALLOWED_CIDRS: '' }) });
+    const strict = createProducer({ settings: f.ctx.withSettings({ WEBHOOK_ALLOWED_CIDRS: '' }) });
     try {
       for (const url of [
         'ftp://example.com/x',
@@ -337,20 +301,20 @@ describe('endpoints', () => {
   it('refuse unknown event types and malformed secrets, naming the field', async () => {
     const base = { url: 'http://127.0.0.1:9/', organizationId: 'org-a' };
     expect(
-      (await rejection(producer.createEndpoint({ ...base, eventTypes: ['agent.nope'] }))).field,
+      (await rejection(f.producer.createEndpoint({ ...base, eventTypes: ['agent.nope'] }))).field,
     ).toBe('eventTypes.0');
-    expect((await rejection(producer.createEndpoint({ ...base, eventTypes: [] }))).field).toBe(
+    expect((await rejection(f.producer.createEndpoint({ ...base, eventTypes: [] }))).field).toBe(
       'eventTypes',
     );
     expect(
-      (await rejection(producer.createEndpoint({ ...base, eventTypes: ['*'], secret: 'abc' })))
+      (await rejection(f.producer.createEndpoint({ ...base, eventTypes: ['*'], secret: 'abc' })))
         .field,
     ).toBe('secret');
-    expect((await producer.listEndpoints()).data).toEqual([]);
+    expect((await f.producer.listEndpoints()).data).toEqual([]);
   });
 
   it('create, get, list and delete', async () => {
-    const created = await producer.createEndpoint({
+    const created = await f.producer.createEndpoint({
       url: 'http://127.0.0.1:9/a',
       organizationId: 'org-a',
       agentId: 'agent-1',
@@ -359,7 +323,7 @@ describe('endpoints', () => {
       metadata: { team: 'growth' },
     });
     expect(created.secret).toMatch(/^whsec_/);
-    const fetched = await producer.getEndpoint(created.id);
+    const fetched = await f.producer.getEndpoint(created.id);
     expect(fetched).toMatchObject({
       id: created.id,
       eventTypes: ['agent.*'],
@@ -367,24 +331,24 @@ describe('endpoints', () => {
       enabled: true,
     });
     expect(fetched).not.toHaveProperty('secret');
-    await producer.createEndpoint({
+    await f.producer.createEndpoint({
       url: 'http://127.0.0.1:9/b',
       organizationId: 'org-b',
       eventTypes: ['*'],
     });
     expect(
-      (await producer.listEndpoints({ organizationId: 'org-a' })).data.map((e) => e.id),
+      (await f.producer.listEndpoints({ organizationId: 'org-a' })).data.map((e) => e.id),
     ).toEqual([created.id]);
-    expect((await producer.listEndpoints()).data).toHaveLength(2);
-    await producer.deleteEndpoint(created.id);
-    expect(await producer.getEndpoint(created.id)).toBeUndefined();
-    expect((await rejection(producer.deleteEndpoint(created.id))).code).toBe('NOT_FOUND');
+    expect((await f.producer.listEndpoints()).data).toHaveLength(2);
+    await f.producer.deleteEndpoint(created.id);
+    expect(await f.producer.getEndpoint(created.id)).toBeUndefined();
+    expect((await rejection(f.producer.deleteEndpoint(created.id))).code).toBe('NOT_FOUND');
   });
 });
 
 describe('publishEvents (batch)', () => {
   it('publishes many events in one round trip, and a bad one fails the batch naming its index', async () => {
-    await producer.createEndpoint({
+    await f.producer.createEndpoint({
       url: 'http://127.0.0.1:9/hook',
       organizationId: 'org-a',
       eventTypes: ['*'],
@@ -394,7 +358,7 @@ describe('publishEvents (batch)', () => {
       eventType: 'agent.step.completed' as const,
       data: EXAMPLE_EVENT_DATA['agent.step.completed'],
     }));
-    const results = await producer.publishEvents(batch);
+    const results = await f.producer.publishEvents(batch);
     expect(results).toHaveLength(50);
     expect(new Set(results.map((r) => r.eventId)).size).toBe(50);
     await queued(50);
@@ -403,8 +367,8 @@ describe('publishEvents (batch)', () => {
       ...batch.slice(0, 3),
       { ...batch[0], data: { ...EXAMPLE_EVENT_DATA['agent.step.completed'], id: 'nope' } },
     ];
-    const error = await rejection(producer.publishEvents(bad as typeof batch));
+    const error = await rejection(f.producer.publishEvents(bad as typeof batch));
     expect(error).toMatchObject({ code: 'INVALID_INPUT', field: 'events.3.data.id' });
-    expect(await queue.count()).toBe(50);
+    expect(await f.queue.count()).toBe(50);
   });
 });

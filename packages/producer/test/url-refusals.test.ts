@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { EXAMPLE_EVENT_DATA } from '@letta-webhooks/shared';
-import { createTestContext, rejection, type TestContext } from '../../../test/support/harness.js';
+import { rejection } from '../../../test/support/errors.js';
+import { createTestContext, type TestContext } from '../../../test/support/harness.js';
 import { createProducer, type Producer } from '../src/index.js';
 
 let ctx: TestContext;

@@ -1,5 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { WebhookError, loadSettings } from '../src/index.js';
+import { asWebhookError, thrown } from '../../../test/support/errors.js';
 
 describe('settings', () => {
   it('has a default for every setting', () => {
@@ -41,7 +42,7 @@ describe('settings', () => {
       caught = error;
     }
     expect(caught).toBeInstanceOf(WebhookError);
-    const error = caught as WebhookError;
+    const error = asWebhookError(caught);
     expect(error.code).toBe('INVALID_SETTINGS');
     expect(error.issues.map((issue) => issue.field).sort()).toEqual([
       'REDIS_URL',
@@ -55,13 +56,9 @@ describe('settings', () => {
   });
 
   it('never echoes a value, so a password in a URL cannot leak', () => {
-    try {
-      loadSettings({ DATABASE_URL: 'mysql://user:hunter2@db/x' });
-      throw new Error('expected a failure');
-    } catch (error) {
-      expect((error as Error).message).toContain('DATABASE_URL');
-      expect((error as Error).message).not.toContain('hunter2');
-    }
+    const error = thrown(() => loadSettings({ DATABASE_URL: 'mysql://user:hunter2@db/x' }));
+    expect(error.message).toContain('DATABASE_URL');
+    expect(error.message).not.toContain('hunter2');
   });
 
   it('refuses blank and non-decimal numbers instead of coercing them, one line per variable', () => {
@@ -80,7 +77,7 @@ describe('settings', () => {
       caught = error;
     }
     expect(caught).toBeInstanceOf(WebhookError);
-    const lines = (caught as Error).message.split('\n');
+    const lines = asWebhookError(caught).message.split('\n');
     expect(lines[0]).toBe('invalid settings:');
     expect(lines.slice(1).map((line) => line.trim().split(':')[0])).toEqual([
       'DATABASE_POOL_SIZE',

@@ -10,6 +10,7 @@ import {
   verifyWebhook,
   type VerificationFailure,
 } from '../src/index.js';
+import { asInstanceOf, thrown } from '../../../test/support/errors.js';
 
 const NOW = Date.UTC(2026, 0, 1, 12, 0, 0);
 const NOW_S = Math.floor(NOW / 1000);
@@ -45,8 +46,7 @@ function failure(run: () => unknown): VerificationFailure | undefined {
     run();
     return undefined;
   } catch (error) {
-    expect(error).toBeInstanceOf(WebhookVerificationError);
-    return (error as WebhookVerificationError).reason;
+    return asInstanceOf(WebhookVerificationError, error).reason;
   }
 }
 
@@ -238,12 +238,9 @@ describe('verifyWebhook refuses unusable secrets before comparing anything', () 
   });
 
   it('never echoes the secret', () => {
-    try {
-      verifyWebhook(body, forged, short, { now: NOW });
-    } catch (error) {
-      expect((error as Error).message).not.toContain(short.slice(6));
-      expect((error as Error).message).toMatch(/16 bytes; at least 24/);
-    }
+    const error = thrown(() => verifyWebhook(body, forged, short, { now: NOW }));
+    expect(error.message).not.toContain(short.slice(6));
+    expect(error.message).toMatch(/16 bytes; at least 24/);
   });
 
   it('the standardwebhooks package refuses the same empty, blank, non-base64 and non-string secrets', () => {

@@ -1,34 +1,26 @@
 import { randomBytes } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { describe, expect, it } from '@jest/globals';
 import { createProducer } from '@letta-webhooks/producer';
 import { EXAMPLE_EVENT_DATA, isWebhookError, verifyWebhook } from '@letta-webhooks/shared';
-import { rejection } from '../../../test/support/harness.js';
-import { createTestContext, waitFor, type TestContext } from '../../../test/support/harness.js';
-import { startReceiver, type Receiver } from '../../../test/support/receiver.js';
+import { rejection } from '../../../test/support/errors.js';
+import { useDeliveryFixture } from '../../../test/support/delivery-fixture.js';
+import { waitFor } from '../../../test/support/harness.js';
 import { createWorker } from '../src/index.js';
 
 const k1 = `k1:${randomBytes(32).toString('base64')}`;
 const k2 = `k2:${randomBytes(32).toString('base64')}`;
 
-let ctx: TestContext;
-let receiver: Receiver;
-
-beforeAll(async () => {
-  ctx = await createTestContext({ WEBHOOK_SECRET_ENCRYPTION_KEYS: k1 });
-  receiver = await startReceiver();
-});
-
-afterAll(async () => {
-  await receiver.close();
-  await ctx.cleanup();
+const f = useDeliveryFixture({
+  settings: { WEBHOOK_SECRET_ENCRYPTION_KEYS: k1 },
+  lazyProducer: true,
 });
 
 async function storedSecrets(): Promise<string[]> {
-  const endpoints = await ctx.db
+  const endpoints = await f.ctx.db
     .selectFrom('webhook_endpoints')
     .select(['secret', 'previous_secrets'])
     .execute();
-  const orgs = await ctx.db.selectFrom('webhook_organization_secrets').select('secret').execute();
+  const orgs = await f.ctx.db.selectFrom('webhook_organization_secrets').select('secret').execute();
   return [
     ...endpoints.flatMap((e) => [e.secret, ...e.previous_secrets.map((p) => p.secret)]),
     ...orgs.map((o) => o.secret),
@@ -37,11 +29,11 @@ async function storedSecrets(): Promise<string[]> {
 
 describe('secrets encrypted at rest', () => {
   it('stores only ciphertext, delivers verifiably, and re-encrypts under a new key', async () => {
-    const producer = createProducer({ settings: ctx.settings, organizationId: 'org-a' });
-    let worker = createWorker({ settings: ctx.settings });
+    const producer = createProducer({ settings: f.ctx.settings, organizationId: 'org-a' });
+    let worker = createWorker({ settings: f.ctx.settings });
     try {
       const endpoint = await producer.createEndpoint({
-        url: receiver.url('/enc'),
+        url: f.receiver.url('/enc'),
         organizationId: 'org-a',
         eventTypes: ['*'],
       });
@@ -51,7 +43,7 @@ describe('secrets encrypted at rest', () => {
       expect(stored).toHaveLength(3);
       for (const value of stored) expect(value).toMatch(/^enc:v1:k1:/);
       const everything = JSON.stringify(
-        await ctx.db.selectFrom('webhook_endpoints').selectAll().execute(),
+        await f.ctx.db.selectFrom('webhook_endpoints').selectAll().execute(),
       );
       for (const plain of [endpoint.secret, rotated, callbackSecret])
         expect(everything).not.toContain(plain.slice(6));
@@ -59,28 +51,28 @@ describe('secrets encrypted at rest', () => {
 
       const run = EXAMPLE_EVENT_DATA['agent.run.completed'];
       await producer.publishEvent('agent-1', 'agent.run.completed', run, {
-        callbackUrl: receiver.url('/enc-callback'),
+        callbackUrl: f.receiver.url('/enc-callback'),
       });
       await waitFor(() =>
-        receiver.requestsTo('/enc').length === 1 &&
-        receiver.requestsTo('/enc-callback').length === 1
+        f.receiver.requestsTo('/enc').length === 1 &&
+        f.receiver.requestsTo('/enc-callback').length === 1
           ? true
           : undefined,
       );
-      const [request] = receiver.requestsTo('/enc');
+      const [request] = f.receiver.requestsTo('/enc');
       expect(
         verifyWebhook(request?.body ?? '', request?.headers ?? {}, endpoint.secret).event_type,
       ).toBe('agent.run.completed');
       expect(verifyWebhook(request?.body ?? '', request?.headers ?? {}, rotated).event_type).toBe(
         'agent.run.completed',
       );
-      const [callback] = receiver.requestsTo('/enc-callback');
+      const [callback] = f.receiver.requestsTo('/enc-callback');
       expect(
         verifyWebhook(callback?.body ?? '', callback?.headers ?? {}, callbackSecret).event_type,
       ).toBe('agent.run.completed');
 
       // Key rotation: new key first, reseal, then the old key can go.
-      const both = ctx.withSettings({ WEBHOOK_SECRET_ENCRYPTION_KEYS: `${k2},${k1}` });
+      const both = f.ctx.withSettings({ WEBHOOK_SECRET_ENCRYPTION_KEYS: `${k2},${k1}` });
       const resealer = createProducer({ settings: both });
       // The endpoint, the callback endpoint and the organization's callback secret.
       expect(await resealer.resealSecrets()).toEqual({ resealed: 3 });
@@ -89,7 +81,7 @@ describe('secrets encrypted at rest', () => {
       for (const value of await storedSecrets()) expect(value).toMatch(/^enc:v1:k2:/);
 
       await worker.close();
-      const onlyNew = ctx.withSettings({ WEBHOOK_SECRET_ENCRYPTION_KEYS: k2 });
+      const onlyNew = f.ctx.withSettings({ WEBHOOK_SECRET_ENCRYPTION_KEYS: k2 });
       worker = createWorker({ settings: onlyNew });
       const fresh = createProducer({ settings: onlyNew });
       try {
@@ -97,8 +89,8 @@ describe('secrets encrypted at rest', () => {
         await fresh.publishEvent('agent-1', 'agent.run.completed', run, {
           organizationId: 'org-a',
         });
-        await waitFor(() => (receiver.requestsTo('/enc').length === 2 ? true : undefined));
-        const last = receiver.requestsTo('/enc')[1];
+        await waitFor(() => (f.receiver.requestsTo('/enc').length === 2 ? true : undefined));
+        const last = f.receiver.requestsTo('/enc')[1];
         expect(verifyWebhook(last?.body ?? '', last?.headers ?? {}, rotated).event_type).toBe(
           'agent.run.completed',
         );
@@ -114,7 +106,7 @@ describe('secrets encrypted at rest', () => {
 
 describe('encryption at rest by default', () => {
   it('refuses a producer or worker without a key unless plaintext is explicitly allowed', async () => {
-    const unset = ctx.withSettings({ WEBHOOK_SECRET_ENCRYPTION_KEYS: '' });
+    const unset = f.ctx.withSettings({ WEBHOOK_SECRET_ENCRYPTION_KEYS: '' });
     const starts: (() => unknown)[] = [
       () => createProducer({ settings: unset }),
       () => createWorker({ settings: unset }),
@@ -129,19 +121,19 @@ describe('encryption at rest by default', () => {
   });
 
   it('keeps plaintext rows working under a key, and reseal converts them', async () => {
-    const plain = ctx.withSettings({
+    const plain = f.ctx.withSettings({
       WEBHOOK_SECRET_ENCRYPTION_KEYS: '',
       WEBHOOK_ALLOW_PLAINTEXT_SECRETS: 'true',
     });
     const old = createProducer({ settings: plain });
     const endpoint = await old.createEndpoint({
-      url: receiver.url('/was-plain'),
+      url: f.receiver.url('/was-plain'),
       organizationId: 'org-plain',
       eventTypes: ['*'],
     });
     await old.close();
     const row = () =>
-      ctx.db
+      f.ctx.db
         .selectFrom('webhook_endpoints')
         .select('secret')
         .where('id', '=', endpoint.id)
@@ -149,7 +141,7 @@ describe('encryption at rest by default', () => {
     expect((await row()).secret).toBe(endpoint.secret);
 
     // k2 too: the test above left its rows sealed with it.
-    const keyed = ctx.withSettings({ WEBHOOK_SECRET_ENCRYPTION_KEYS: `${k1},${k2}` });
+    const keyed = f.ctx.withSettings({ WEBHOOK_SECRET_ENCRYPTION_KEYS: `${k1},${k2}` });
     const producer = createProducer({ settings: keyed, organizationId: 'org-plain' });
     const worker = createWorker({ settings: keyed });
     try {
@@ -158,8 +150,8 @@ describe('encryption at rest by default', () => {
         'agent.run.completed',
         EXAMPLE_EVENT_DATA['agent.run.completed'],
       );
-      await waitFor(() => (receiver.requestsTo('/was-plain').length === 1 ? true : undefined));
-      const [request] = receiver.requestsTo('/was-plain');
+      await waitFor(() => (f.receiver.requestsTo('/was-plain').length === 1 ? true : undefined));
+      const [request] = f.receiver.requestsTo('/was-plain');
       expect(
         verifyWebhook(request?.body ?? '', request?.headers ?? {}, endpoint.secret).event_type,
       ).toBe('agent.run.completed');

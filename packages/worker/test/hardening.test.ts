@@ -2,97 +2,43 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { gzipSync } from 'node:zlib';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
-import { createProducer, type Producer } from '@letta-webhooks/producer';
-import { DELIVERY_JOB_NAME, EXAMPLE_EVENT_DATA, type Settings } from '@letta-webhooks/shared';
-import { Queue } from 'bullmq';
-import { createTestContext, waitFor, type TestContext } from '../../../test/support/harness.js';
-import { startReceiver, type Receiver } from '../../../test/support/receiver.js';
-import { createWorker, type WebhookWorker } from '../src/index.js';
+import { describe, expect, it } from '@jest/globals';
+import { createProducer } from '@letta-webhooks/producer';
+import { DELIVERY_JOB_NAME, type Settings } from '@letta-webhooks/shared';
+import { STEP, useDeliveryFixture } from '../../../test/support/delivery-fixture.js';
+import { waitFor } from '../../../test/support/harness.js';
 
-let ctx: TestContext;
-let producer: Producer;
-let receiver: Receiver;
-let queue: Queue;
-const workers: WebhookWorker[] = [];
-const cleanups: (() => Promise<void> | void)[] = [];
-
-beforeAll(async () => {
-  ctx = await createTestContext();
-  producer = createProducer({ settings: ctx.settings, organizationId: 'org-a' });
-  receiver = await startReceiver();
-  queue = new Queue(ctx.settings.queueName, {
-    connection: ctx.redis,
-    prefix: ctx.settings.queuePrefix,
-  });
-});
-
-afterEach(async () => {
-  await Promise.all(workers.splice(0).map((w) => w.close()));
-  for (const cleanup of cleanups.splice(0)) await cleanup();
-  receiver.respond(() => ({ status: 200, body: 'ok' }));
-});
-
-afterAll(async () => {
-  await queue.close();
-  await producer.close();
-  await receiver.close();
-  await ctx.cleanup();
-});
-
-function startWorker(settings: Settings = ctx.settings): WebhookWorker {
-  const worker = createWorker({ settings });
-  workers.push(worker);
-  return worker;
-}
-
-async function endpointAt(url: string, agentId: string) {
-  return producer.createEndpoint({ url, organizationId: 'org-a', agentId, eventTypes: ['*'] });
-}
-
-const step = EXAMPLE_EVENT_DATA['agent.step.completed'];
+const f = useDeliveryFixture({ settleTimeoutMs: 20_000 });
+const { startWorker, endpointAt, settled } = f;
+const step = STEP;
 
 async function publish(agentId: string, settings?: Settings): Promise<string> {
-  const via = settings ? createProducer({ settings }) : producer;
-  try {
-    const result = await via.publishEvent(agentId, 'agent.step.completed', step, {
-      organizationId: 'org-a',
-    });
-    return result.deliveries[0]?.deliveryId ?? '';
-  } finally {
-    if (via !== producer) await via.close();
-  }
+  return (await f.publish(agentId, settings)).deliveryId;
 }
 
-function settled(deliveryId: string) {
-  return waitFor(
-    async () => {
-      const row = await producer.getDelivery(deliveryId);
-      return row && row.status !== 'pending' ? row : undefined;
-    },
-    { what: `delivery ${deliveryId} to settle`, timeoutMs: 20_000 },
-  );
-}
-
-async function rawServer(handler: Parameters<typeof createServer>[1]): Promise<string> {
+/** A raw HTTP server on loopback, closed after the test; its URL and how to close it sooner. */
+async function rawServer(
+  handler: Parameters<typeof createServer>[1],
+): Promise<{ url: string; close: () => Promise<void> }> {
   const server: Server = createServer(handler);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  cleanups.push(
-    () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
+  const close = () =>
+    new Promise<void>((resolve) => {
+      server.closeAllConnections();
+      if (!server.listening) resolve();
+      else
         server.close(() => {
           resolve();
         });
-      }),
-  );
-  return `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
+    });
+  f.afterThisTest(close);
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/`, close };
 }
 
 describe('status contract', () => {
   it('503 with an HTTP-date Retry-After: retried no sooner than asked', async () => {
-    const endpoint = await endpointAt(receiver.url('/busy-date'), 'agent-503');
-    receiver.respond((req, index) =>
+    const endpoint = await endpointAt(f.receiver.url('/busy-date'), 'agent-503');
+    f.receiver.respond((req, index) =>
       req.path === '/busy-date' && index === 0
         ? { status: 503, headers: { 'Retry-After': new Date(Date.now() + 2_000).toUTCString() } }
         : { status: 200 },
@@ -100,7 +46,7 @@ describe('status contract', () => {
     startWorker();
     const row = await settled(await publish('agent-503'));
     expect(row).toMatchObject({ status: 'succeeded', attemptCount: 2 });
-    const [first, second] = receiver.requestsTo('/busy-date');
+    const [first, second] = f.receiver.requestsTo('/busy-date');
     // HTTP dates have one-second resolution.
     expect((second?.receivedAt ?? 0) - (first?.receivedAt ?? 0)).toBeGreaterThanOrEqual(900);
     expect(endpoint.id).toMatch(/^ep_/);
@@ -108,10 +54,10 @@ describe('status contract', () => {
 
   it('a refused connection is retried and recorded', async () => {
     const closed = await rawServer(() => undefined);
-    const port = new URL(closed).port;
-    for (const cleanup of cleanups.splice(0)) await cleanup();
+    const port = new URL(closed.url).port;
+    await closed.close();
     await endpointAt(`http://127.0.0.1:${port}/`, 'agent-refused');
-    const settings = ctx.withSettings({ WEBHOOK_MAX_ATTEMPTS: '2' });
+    const settings = f.ctx.withSettings({ WEBHOOK_MAX_ATTEMPTS: '2' });
     startWorker(settings);
     const row = await settled(await publish('agent-refused', settings));
     expect(row).toMatchObject({ status: 'failed', attemptCount: 2 });
@@ -142,7 +88,7 @@ describe('limits', () => {
         'time.sleep(60)',
       ].join('\n'),
     ]);
-    cleanups.push(() => {
+    f.afterThisTest(() => {
       python.kill();
     });
     const port = await new Promise<string>((resolve) =>
@@ -151,7 +97,7 @@ describe('limits', () => {
       }),
     );
     await endpointAt(`http://127.0.0.1:${port}/`, 'agent-syn');
-    const settings = ctx.withSettings({
+    const settings = f.ctx.withSettings({
       WEBHOOK_CONNECT_TIMEOUT_MS: '300',
       WEBHOOK_REQUEST_TIMEOUT_MS: '5000',
       WEBHOOK_MAX_ATTEMPTS: '1',
@@ -168,12 +114,12 @@ describe('limits', () => {
   });
 
   it('caps the stored response after decompression, flagged as truncated', async () => {
-    const url = await rawServer((_req, res) => {
+    const { url } = await rawServer((_req, res) => {
       res.writeHead(200, { 'Content-Encoding': 'gzip', 'Content-Type': 'text/plain' });
       res.end(gzipSync(Buffer.alloc(200_000, 'a')));
     });
     await endpointAt(url, 'agent-gzip');
-    startWorker(ctx.withSettings({ WEBHOOK_RESPONSE_EXCERPT_BYTES: '1000' }));
+    startWorker(f.ctx.withSettings({ WEBHOOK_RESPONSE_EXCERPT_BYTES: '1000' }));
     const row = await settled(await publish('agent-gzip'));
     expect(row.status).toBe('succeeded');
     expect(row.attempts[0]?.responseExcerpt).toBe('a'.repeat(1000));
@@ -181,7 +127,7 @@ describe('limits', () => {
   });
 
   it('stops reading a receiver that streams an endless body', async () => {
-    const url = await rawServer((_req, res) => {
+    const { url } = await rawServer((_req, res) => {
       res.writeHead(200);
       const timer = setInterval(() => res.write(Buffer.alloc(16_384, 'z')), 5);
       res.on('close', () => {
@@ -190,7 +136,7 @@ describe('limits', () => {
     });
     await endpointAt(url, 'agent-endless');
     startWorker(
-      ctx.withSettings({
+      f.ctx.withSettings({
         WEBHOOK_RESPONSE_EXCERPT_BYTES: '4096',
         WEBHOOK_REQUEST_TIMEOUT_MS: '10000',
       }),
@@ -205,20 +151,20 @@ describe('limits', () => {
 
 describe('bad jobs', () => {
   it('fails malformed job data without retrying, and keeps delivering', async () => {
-    await endpointAt(receiver.url('/after-bad'), 'agent-bad-job');
+    await endpointAt(f.receiver.url('/after-bad'), 'agent-bad-job');
     startWorker();
-    const bad = await queue.add(
+    const bad = await f.queue.add(
       DELIVERY_JOB_NAME,
       { deliveryId: 'dlv_x', body: 42 },
       { attempts: 5 },
     );
     const badJobs = [bad];
-    badJobs.push(await queue.add(DELIVERY_JOB_NAME, 'not even an object', { attempts: 5 }));
+    badJobs.push(await f.queue.add(DELIVERY_JOB_NAME, 'not even an object', { attempts: 5 }));
     for (const job of badJobs) {
       await waitFor(async () => ((await job.getState()) === 'failed' ? true : undefined), {
         what: 'the bad job to fail',
       });
-      const fresh = await queue.getJob(job.id ?? '');
+      const fresh = await f.queue.getJob(job.id ?? '');
       expect(fresh?.attemptsMade).toBe(1);
       expect(fresh?.failedReason).toBe('rejected_job: malformed delivery job data');
     }
@@ -228,10 +174,10 @@ describe('bad jobs', () => {
 
 describe('per-endpoint isolation', () => {
   it('keeps healthy deliveries flowing while another endpoint hangs until timeout', async () => {
-    await endpointAt(receiver.url('/hangs'), 'agent-hang');
-    await endpointAt(receiver.url('/healthy'), 'agent-healthy');
-    receiver.respond((req) => (req.path === '/hangs' ? 'hang' : { status: 200 }));
-    const settings = ctx.withSettings({
+    await endpointAt(f.receiver.url('/hangs'), 'agent-hang');
+    await endpointAt(f.receiver.url('/healthy'), 'agent-healthy');
+    f.receiver.respond((req) => (req.path === '/hangs' ? 'hang' : { status: 200 }));
+    const settings = f.ctx.withSettings({
       WEBHOOK_WORKER_CONCURRENCY: '4',
       WEBHOOK_ENDPOINT_MAX_IN_FLIGHT: '1',
       WEBHOOK_REQUEST_TIMEOUT_MS: '60000',
@@ -245,10 +191,10 @@ describe('per-endpoint isolation', () => {
     for (let i = 0; i < 60; i++) healthy.push(await publish('agent-healthy', settings));
     startWorker(settings);
     for (const id of healthy) expect((await settled(id)).status).toBe('succeeded');
-    expect(receiver.requestsTo('/hangs').length).toBe(1);
+    expect(f.receiver.requestsTo('/hangs').length).toBe(1);
     // All sixty arrive while the first hanging request is still open: it has not timed out
     // (60 s, far beyond any machine's pace) and no attempt of the hanging endpoint is recorded.
-    const timedOut = await ctx.db
+    const timedOut = await f.ctx.db
       .selectFrom('webhook_attempts')
       .innerJoin('webhook_deliveries', 'webhook_deliveries.id', 'webhook_attempts.delivery_id')
       .select('webhook_attempts.id')
@@ -258,11 +204,11 @@ describe('per-endpoint isolation', () => {
   }, 120_000);
 
   it('opens the circuit on the failure rate over a full window, postpones deliveries without spending attempts, and closes on a good probe', async () => {
-    const endpoint = await endpointAt(receiver.url('/flapping'), 'agent-breaker');
-    receiver.respond((req) => (req.path === '/flapping' ? { status: 500 } : { status: 200 }));
+    const endpoint = await endpointAt(f.receiver.url('/flapping'), 'agent-breaker');
+    f.receiver.respond((req) => (req.path === '/flapping' ? { status: 500 } : { status: 200 }));
     // Each delivery fails twice, the retry 1.2–1.5 s after the first attempt: the
     // window (1 s) is full by then, and the three retries fill it with failures.
-    const settings = ctx.withSettings({
+    const settings = f.ctx.withSettings({
       WEBHOOK_BREAKER_MIN_ATTEMPTS: '3',
       WEBHOOK_BREAKER_WINDOW_MS: '1000',
       // Long enough that a loaded machine publishes the five below before the cooldown ends.
@@ -274,7 +220,7 @@ describe('per-endpoint isolation', () => {
     });
     startWorker(settings);
     const via = createProducer({ settings, organizationId: 'org-a' });
-    cleanups.push(() => via.close());
+    f.afterThisTest(() => via.close());
     const failing = (
       await via.publishEvents(
         Array.from({ length: 3 }, () => ({
@@ -286,24 +232,24 @@ describe('per-endpoint isolation', () => {
     ).map((result) => result.deliveries[0]?.deliveryId ?? '');
     for (const id of failing) expect((await settled(id)).status).toBe('failed');
     const breakerKeys = [`${settings.queuePrefix}:breaker:${endpoint.id}`];
-    expect(Number(await ctx.redis.hget(breakerKeys[0] ?? '', 'open_until'))).toBeGreaterThan(
+    expect(Number(await f.ctx.redis.hget(breakerKeys[0] ?? '', 'open_until'))).toBeGreaterThan(
       Date.now(),
     );
 
-    // While open, new deliveries wait: nothing reaches the receiver.
-    receiver.respond(() => ({ status: 200 }));
+    // While open, new deliveries wait: nothing reaches the f.receiver.
+    f.receiver.respond(() => ({ status: 200 }));
     const waiting = [];
     for (let i = 0; i < 5; i++) waiting.push(await publish('agent-breaker', settings));
-    await waitFor(async () => ((await queue.getDelayedCount()) >= 5 ? true : undefined), {
+    await waitFor(async () => ((await f.queue.getDelayedCount()) >= 5 ? true : undefined), {
       what: 'postponed jobs',
     });
-    expect(receiver.requestsTo('/flapping')).toHaveLength(6);
+    expect(f.receiver.requestsTo('/flapping')).toHaveLength(6);
 
     // After the cooldown one probe goes through, succeeds, and the rest follow, each on its first attempt.
     for (const id of waiting) {
       const row = await settled(id);
       expect(row).toMatchObject({ status: 'succeeded', attemptCount: 1 });
     }
-    expect(await ctx.redis.exists(breakerKeys[0] ?? '')).toBe(0);
+    expect(await f.ctx.redis.exists(breakerKeys[0] ?? '')).toBe(0);
   }, 120_000);
 });

@@ -1,57 +1,35 @@
 import { randomBytes } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { createProducer, type Producer } from '@letta-webhooks/producer';
+import { describe, expect, it } from '@jest/globals';
 import {
   DELIVERY_JOB_NAME,
-  EXAMPLE_EVENT_DATA,
   JobAuthenticator,
   deliveryIdFor,
   newId,
   verifyWebhook,
   type DeliveryJobData,
 } from '@letta-webhooks/shared';
-import { Queue, type Job } from 'bullmq';
-import { createTestContext, waitFor, type TestContext } from '../../../test/support/harness.js';
+import type { Job } from 'bullmq';
+import { STEP, useDeliveryFixture } from '../../../test/support/delivery-fixture.js';
+import { waitFor } from '../../../test/support/harness.js';
 import { capturingLogger } from '../../../test/support/log-capture.js';
-import { startReceiver, type Receiver } from '../../../test/support/receiver.js';
-import { createWorker, type WebhookWorker } from '../src/index.js';
+import type { WebhookWorker } from '../src/index.js';
 
-let ctx: TestContext;
-let producer: Producer;
-let receiver: Receiver;
-let queue: Queue;
+const f = useDeliveryFixture({ workersLiveFor: 'file' });
+const step = STEP;
 let worker: WebhookWorker | undefined;
 let logs: string[] = [];
-
-beforeAll(async () => {
-  ctx = await createTestContext();
-  producer = createProducer({ settings: ctx.settings, organizationId: 'org-a' });
-  receiver = await startReceiver();
-  queue = new Queue(ctx.settings.queueName, {
-    connection: ctx.redis,
-    prefix: ctx.settings.queuePrefix,
-  });
-});
-
-afterAll(async () => {
-  await worker?.close();
-  await queue.close();
-  await producer.close();
-  await receiver.close();
-  await ctx.cleanup();
-});
 
 function startWorker(): WebhookWorker {
   const captured = capturingLogger();
   logs = captured.lines;
-  worker = createWorker({ settings: ctx.settings, logger: captured.logger });
+  worker = f.startWorker(f.ctx.settings, { logger: captured.logger });
   return worker;
 }
 
 async function failedReason(job: Job): Promise<string> {
   return waitFor(
     async () => {
-      const fresh = await queue.getJob(job.id ?? '');
+      const fresh = await f.queue.getJob(job.id ?? '');
       return fresh?.finishedOn === undefined ? undefined : (fresh.failedReason ?? 'completed');
     },
     { what: `job ${job.id ?? ''} to finish` },
@@ -64,20 +42,18 @@ async function rejected(check: 'mac' | 'envelope'): Promise<number> {
   return Number(new RegExp(`check="${check}"} (\\d+)`).exec(text)?.[1] ?? 0);
 }
 
-const step = EXAMPLE_EVENT_DATA['agent.step.completed'];
-
 describe('job data in Redis is not trusted', () => {
   it('refuses forged or unauthenticated jobs unsent and unrecorded, and keeps delivering', async () => {
-    const target = await producer.createEndpoint({
-      url: receiver.url('/target'),
+    const target = await f.producer.createEndpoint({
+      url: f.receiver.url('/target'),
       organizationId: 'org-a',
       eventTypes: ['*'],
     });
     // Published with no worker running: the genuine job waits in Redis, where an attacker reads it.
-    const published = await producer.publishEvent('agent-1', 'agent.step.completed', step);
+    const published = await f.producer.publishEvent('agent-1', 'agent.step.completed', step);
     const deliveryId = published.deliveries[0]?.deliveryId ?? '';
     const genuine = await waitFor(
-      async () => (await queue.getJob(deliveryId))?.data as DeliveryJobData | undefined,
+      async () => (await f.queue.getJob(deliveryId))?.data as DeliveryJobData | undefined,
       { what: 'the genuine job' },
     );
     expect(genuine.auth).toMatch(/^v1\.test\./);
@@ -100,12 +76,12 @@ describe('job data in Redis is not trusted', () => {
     ];
     const jobs = [];
     for (const [data] of forgeries)
-      jobs.push(await queue.add(DELIVERY_JOB_NAME, data, { jobId: newId('dlv'), attempts: 5 }));
+      jobs.push(await f.queue.add(DELIVERY_JOB_NAME, data, { jobId: newId('dlv'), attempts: 5 }));
 
     startWorker();
     for (const [index, job] of jobs.entries()) {
       expect(await failedReason(job)).toBe(`rejected_job: ${forgeries[index]?.[1] ?? ''}`);
-      expect((await queue.getJob(job.id ?? ''))?.attemptsMade).toBe(1);
+      expect((await f.queue.getJob(job.id ?? ''))?.attemptsMade).toBe(1);
     }
     expect(await rejected('mac')).toBe(forgeries.length);
     const refusals = logs.filter((line) => line.includes('"errorKind":"rejected_job"'));
@@ -116,9 +92,9 @@ describe('job data in Redis is not trusted', () => {
     }
 
     // Only the genuine job was sent, once, and it verifies; the forgeries wrote nothing.
-    await waitFor(() => (receiver.requestsTo('/target').length === 1 ? true : undefined));
+    await waitFor(() => (f.receiver.requestsTo('/target').length === 1 ? true : undefined));
     const attempts = await waitFor(async () => {
-      const rows = await ctx.db
+      const rows = await f.ctx.db
         .selectFrom('webhook_attempts')
         .select(['attempt_number', 'status_code', 'error_kind'])
         .where('delivery_id', '=', deliveryId)
@@ -126,8 +102,8 @@ describe('job data in Redis is not trusted', () => {
       return rows.length > 0 ? rows : undefined;
     });
     expect(attempts).toEqual([{ attempt_number: 1, status_code: 200, error_kind: null }]);
-    expect(receiver.requests).toHaveLength(1);
-    const [request] = receiver.requestsTo('/target');
+    expect(f.receiver.requests).toHaveLength(1);
+    const [request] = f.receiver.requestsTo('/target');
     expect(request?.body.toString()).toBe(genuine.body);
     expect(verifyWebhook(request?.body ?? '', request?.headers ?? {}, target.secret).agent_id).toBe(
       'agent-1',
@@ -135,19 +111,19 @@ describe('job data in Redis is not trusted', () => {
   });
 
   it('refuses an authenticated job whose organization, agent or type does not match its endpoint', async () => {
-    const runOnly = await producer.createEndpoint({
-      url: receiver.url('/run-only'),
+    const runOnly = await f.producer.createEndpoint({
+      url: f.receiver.url('/run-only'),
       organizationId: 'org-a',
       agentId: 'agent-1',
       eventTypes: ['agent.run.completed'],
     });
-    const otherOrg = await producer.createEndpoint({
-      url: receiver.url('/org-b'),
+    const otherOrg = await f.producer.createEndpoint({
+      url: f.receiver.url('/org-b'),
       organizationId: 'org-b',
       eventTypes: ['*'],
     });
     // A signer holding the key (a buggy or compromised producer) still cannot cross these lines.
-    const signer = JobAuthenticator.fromSettings(ctx.settings);
+    const signer = JobAuthenticator.fromSettings(f.ctx.settings);
     const jobFor = (
       endpointId: string,
       agentId: string,
@@ -182,15 +158,18 @@ describe('job data in Redis is not trusted', () => {
     worker ??= startWorker();
     const before = await rejected('envelope');
     for (const [data, why] of cases) {
-      const job = await queue.add(DELIVERY_JOB_NAME, data, { jobId: data.deliveryId, attempts: 5 });
+      const job = await f.queue.add(DELIVERY_JOB_NAME, data, {
+        jobId: data.deliveryId,
+        attempts: 5,
+      });
       expect(await failedReason(job)).toBe(`rejected_job: ${why}`);
-      const delivery = await ctx.db
+      const delivery = await f.ctx.db
         .selectFrom('webhook_deliveries')
         .select(['status'])
         .where('id', '=', data.deliveryId)
         .executeTakeFirst();
       expect(delivery?.status).toBe('failed');
-      const attempts = await ctx.db
+      const attempts = await f.ctx.db
         .selectFrom('webhook_attempts')
         .select(['error_kind', 'error_message', 'status_code'])
         .where('delivery_id', '=', data.deliveryId)
@@ -200,22 +179,22 @@ describe('job data in Redis is not trusted', () => {
       ]);
     }
     expect((await rejected('envelope')) - before).toBe(cases.length);
-    expect(receiver.requestsTo('/run-only')).toHaveLength(0);
-    expect(receiver.requestsTo('/org-b')).toHaveLength(0);
+    expect(f.receiver.requestsTo('/run-only')).toHaveLength(0);
+    expect(f.receiver.requestsTo('/org-b')).toHaveLength(0);
 
     // A delivery already settled is left as it is, even once its endpoint no longer subscribes.
-    const settled = await producer.createEndpoint({
-      url: receiver.url('/settled'),
+    const settled = await f.producer.createEndpoint({
+      url: f.receiver.url('/settled'),
       organizationId: 'org-a',
       eventTypes: ['*'],
     });
-    const published = await producer.publishEvent('agent-1', 'agent.step.completed', step);
+    const published = await f.producer.publishEvent('agent-1', 'agent.step.completed', step);
     const delivered = published.deliveries.find((d) => d.endpointId === settled.id);
-    const status = async () => (await producer.getDelivery(delivered?.deliveryId ?? ''))?.status;
+    const status = async () => (await f.producer.getDelivery(delivered?.deliveryId ?? ''))?.status;
     await waitFor(async () => ((await status()) === 'succeeded' ? true : undefined));
-    await producer.updateEndpoint(settled.id, { eventTypes: ['agent.run.completed'] });
+    await f.producer.updateEndpoint(settled.id, { eventTypes: ['agent.run.completed'] });
     // The same delivery's job again (a re-publish), authentic.
-    const again = await queue.add(
+    const again = await f.queue.add(
       DELIVERY_JOB_NAME,
       signer.sign({
         deliveryId: delivered?.deliveryId ?? '',
@@ -232,7 +211,7 @@ describe('job data in Redis is not trusted', () => {
     expect(await failedReason(again)).toBe('completed');
     expect(await status()).toBe('succeeded');
 
-    await producer.sendTestEvent(runOnly.id, { eventType: 'agent.step.completed' });
-    await waitFor(() => (receiver.requestsTo('/run-only').length === 1 ? true : undefined));
+    await f.producer.sendTestEvent(runOnly.id, { eventType: 'agent.step.completed' });
+    await waitFor(() => (f.receiver.requestsTo('/run-only').length === 1 ? true : undefined));
   });
 });

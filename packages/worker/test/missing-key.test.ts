@@ -1,47 +1,36 @@
 import { randomBytes } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { describe, expect, it } from '@jest/globals';
 import { createProducer } from '@letta-webhooks/producer';
 import { EXAMPLE_EVENT_DATA } from '@letta-webhooks/shared';
-import { createTestContext, waitFor, type TestContext } from '../../../test/support/harness.js';
+import { useDeliveryFixture } from '../../../test/support/delivery-fixture.js';
+import { waitFor } from '../../../test/support/harness.js';
 import { capturingLogger } from '../../../test/support/log-capture.js';
-import { startReceiver, type Receiver } from '../../../test/support/receiver.js';
 import { createWorker } from '../src/index.js';
 
 const k9 = randomBytes(32).toString('base64');
 
-let ctx: TestContext;
-let receiver: Receiver;
-
-beforeAll(async () => {
-  ctx = await createTestContext();
-  receiver = await startReceiver();
-});
-
-afterAll(async () => {
-  await receiver.close();
-  await ctx.cleanup();
-});
+const f = useDeliveryFixture({ lazyProducer: true });
 
 describe('a secret sealed with a key this worker lacks', () => {
   it('fails readiness and logs the key id at start-up; each delivery records a configuration attempt', async () => {
     // Another process sealed this endpoint's secret with k9, which the worker is not given.
     const sealer = createProducer({
-      settings: ctx.withSettings({ WEBHOOK_SECRET_ENCRYPTION_KEYS: `k9:${k9}` }),
+      settings: f.ctx.withSettings({ WEBHOOK_SECRET_ENCRYPTION_KEYS: `k9:${k9}` }),
       organizationId: 'org-a',
     });
     const { logger, lines } = capturingLogger();
     await sealer.createEndpoint({
-      url: receiver.url('/sealed'),
+      url: f.receiver.url('/sealed'),
       organizationId: 'org-a',
       eventTypes: ['*'],
     });
     const publisher = createProducer({
-      settings: ctx.withSettings({ WEBHOOK_MAX_ATTEMPTS: '2' }),
+      settings: f.ctx.withSettings({ WEBHOOK_MAX_ATTEMPTS: '2' }),
       organizationId: 'org-a',
     });
     // A worker starting now finds the k9 secret.
     const restarted = createWorker({
-      settings: ctx.withSettings({ WEBHOOK_ADMIN_PORT: '0', WEBHOOK_MAX_ATTEMPTS: '2' }),
+      settings: f.ctx.withSettings({ WEBHOOK_ADMIN_PORT: '0', WEBHOOK_MAX_ATTEMPTS: '2' }),
       logger,
     });
     try {
@@ -77,7 +66,7 @@ describe('a secret sealed with a key this worker lacks', () => {
           statusCode: null,
         });
       }
-      expect(receiver.requests).toHaveLength(0);
+      expect(f.receiver.requests).toHaveLength(0);
       const logged = lines.filter((line) => line.includes('"errorKind":"configuration"'));
       expect(logged.length).toBeGreaterThanOrEqual(2);
       expect(JSON.parse(logged[0] ?? '{}')).toMatchObject({ level: 50, deliveryId });

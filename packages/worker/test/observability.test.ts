@@ -1,33 +1,20 @@
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { createProducer, type Producer } from '@letta-webhooks/producer';
+import { beforeAll, describe, expect, it } from '@jest/globals';
 import { EXAMPLE_EVENT_DATA } from '@letta-webhooks/shared';
-import { createTestContext, waitFor, type TestContext } from '../../../test/support/harness.js';
-import { startReceiver, type Receiver } from '../../../test/support/receiver.js';
+import { useDeliveryFixture } from '../../../test/support/delivery-fixture.js';
+import { waitFor } from '../../../test/support/harness.js';
 import { createWorker, type WebhookWorker } from '../src/index.js';
 
-let ctx: TestContext;
-let producer: Producer;
-let receiver: Receiver;
+const f = useDeliveryFixture({ workersLiveFor: 'file' });
 let worker: WebhookWorker;
 let base: string;
 
 beforeAll(async () => {
-  ctx = await createTestContext();
-  producer = createProducer({ settings: ctx.settings, organizationId: 'org-a' });
-  receiver = await startReceiver();
-  worker = createWorker({ settings: ctx.withSettings({ WEBHOOK_ADMIN_PORT: '0' }) });
+  worker = f.startWorker(f.ctx.withSettings({ WEBHOOK_ADMIN_PORT: '0' }));
   const port = await worker.adminPort();
   if (port === undefined) throw new Error('admin server did not start');
   // Ready once Redis's eviction policy passed and the worker takes jobs.
   await worker.started();
   base = `http://127.0.0.1:${port}`;
-});
-
-afterAll(async () => {
-  await worker.close();
-  await producer.close();
-  await receiver.close();
-  await ctx.cleanup();
 });
 
 function metric(text: string, line: RegExp): number {
@@ -49,19 +36,19 @@ describe('admin server', () => {
   });
 
   it('exports attempts, durations, latency, queue depth, breaker and recorder metrics', async () => {
-    await producer.createEndpoint({
-      url: receiver.url('/m'),
+    await f.producer.createEndpoint({
+      url: f.receiver.url('/m'),
       organizationId: 'org-a',
       eventTypes: ['*'],
     });
-    receiver.respond((_req, index) => (index === 0 ? { status: 503 } : { status: 200 }));
-    const { deliveries } = await producer.publishEvent(
+    f.receiver.respond((_req, index) => (index === 0 ? { status: 503 } : { status: 200 }));
+    const { deliveries } = await f.producer.publishEvent(
       'agent-1',
       'agent.step.completed',
       EXAMPLE_EVENT_DATA['agent.step.completed'],
     );
     await waitFor(async () =>
-      (await producer.getDelivery(deliveries[0]?.deliveryId ?? ''))?.status === 'succeeded'
+      (await f.producer.getDelivery(deliveries[0]?.deliveryId ?? ''))?.status === 'succeeded'
         ? true
         : undefined,
     );
@@ -86,7 +73,7 @@ describe('admin server', () => {
   });
 
   it('reports not ready, naming the failing check, once the worker has stopped; then closes', async () => {
-    const stopping = createWorker({ settings: ctx.withSettings({ WEBHOOK_ADMIN_PORT: '0' }) });
+    const stopping = createWorker({ settings: f.ctx.withSettings({ WEBHOOK_ADMIN_PORT: '0' }) });
     const port = await stopping.adminPort();
     // Stop the BullMQ worker alone: the admin server stays up and must report it.
     await stopping.worker.close();

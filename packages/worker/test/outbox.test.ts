@@ -1,48 +1,33 @@
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { createProducer, type Producer } from '@letta-webhooks/producer';
+import { beforeAll, describe, expect, it } from '@jest/globals';
+import { createProducer } from '@letta-webhooks/producer';
 import { EXAMPLE_EVENT_DATA, type Settings } from '@letta-webhooks/shared';
-import { Queue } from 'bullmq';
 import { sql } from 'kysely';
-import { createTestContext, waitFor, type TestContext } from '../../../test/support/harness.js';
-import { startReceiver, type Receiver } from '../../../test/support/receiver.js';
+import { useDeliveryFixture } from '../../../test/support/delivery-fixture.js';
+import { waitFor } from '../../../test/support/harness.js';
 import { createWorker } from '../src/index.js';
 
-let ctx: TestContext;
-let producer: Producer;
-let receiver: Receiver;
-let queue: Queue;
+const f = useDeliveryFixture({ settings: { WEBHOOK_OUTBOX_POLL_MS: '50' } });
 let settings: Settings;
 
 beforeAll(async () => {
-  ctx = await createTestContext({ WEBHOOK_OUTBOX_POLL_MS: '50' });
-  settings = ctx.settings;
-  producer = createProducer({ settings, organizationId: 'org-a' });
-  receiver = await startReceiver();
-  queue = new Queue(settings.queueName, { connection: ctx.redis, prefix: settings.queuePrefix });
-  await producer.createEndpoint({
-    url: receiver.url('/o'),
+  settings = f.ctx.settings;
+  await f.producer.createEndpoint({
+    url: f.receiver.url('/o'),
     organizationId: 'org-a',
     eventTypes: ['*'],
   });
 });
 
-afterAll(async () => {
-  await queue.close();
-  await producer.close();
-  await receiver.close();
-  await ctx.cleanup();
-});
-
 const run = EXAMPLE_EVENT_DATA['agent.run.completed'];
-const status = async (id: string) => (await producer.getDelivery(id))?.status;
+const status = async (id: string) => (await f.producer.getDelivery(id))?.status;
 
 describe('transactional outbox', () => {
   it('publishes with the caller’s transaction: nothing on rollback, delivered after commit', async () => {
     let rolledBackId = '';
-    await ctx.db
+    await f.ctx.db
       .transaction()
       .execute(async (trx) => {
-        const result = await producer.publishEvent('agent-1', 'agent.run.completed', run, {
+        const result = await f.producer.publishEvent('agent-1', 'agent.run.completed', run, {
           transaction: trx,
         });
         rolledBackId = result.deliveries[0]?.deliveryId ?? '';
@@ -53,21 +38,21 @@ describe('transactional outbox', () => {
     expect(await status(rolledBackId)).toBeUndefined();
 
     // Committed while no worker runs: the delivery waits in Postgres, not in Redis.
-    const committed = await ctx.db
+    const committed = await f.ctx.db
       .transaction()
       .execute((trx) =>
-        producer.publishEvent('agent-1', 'agent.run.completed', run, { transaction: trx }),
+        f.producer.publishEvent('agent-1', 'agent.run.completed', run, { transaction: trx }),
       );
     const id = committed.deliveries[0]?.deliveryId ?? '';
     expect(await status(id)).toBe('pending');
-    expect(await queue.count()).toBe(0);
+    expect(await f.queue.count()).toBe(0);
 
     const worker = createWorker({ settings });
     try {
       await waitFor(async () => ((await status(id)) === 'succeeded' ? true : undefined), {
         what: 'the relay and delivery',
       });
-      const delivered = receiver
+      const delivered = f.receiver
         .requestsTo('/o')
         .filter((r) => r.headers['x-letta-delivery-id'] === id);
       expect(delivered).toHaveLength(1);
@@ -81,8 +66,8 @@ describe('transactional outbox', () => {
   });
 
   it('reconciles a pending delivery whose job was lost with Redis data', async () => {
-    receiver.respond(() => ({ status: 500 }));
-    const slow = ctx.withSettings({
+    f.receiver.respond(() => ({ status: 500 }));
+    const slow = f.ctx.withSettings({
       WEBHOOK_BACKOFF_BASE_MS: '600000',
       WEBHOOK_BACKOFF_MAX_MS: '600000',
     });
@@ -98,17 +83,17 @@ describe('transactional outbox', () => {
       );
       id = deliveries[0]?.deliveryId ?? '';
       await waitFor(async () =>
-        (await producer.getDelivery(id))?.attemptCount === 1 ? true : undefined,
+        (await f.producer.getDelivery(id))?.attemptCount === 1 ? true : undefined,
       );
       await worker.close();
       // Redis loses the delayed retry; Postgres still says pending, and it is now long overdue.
-      await queue.obliterate({ force: true });
+      await f.queue.obliterate({ force: true });
       await sql`UPDATE webhook_deliveries SET next_attempt_at = now() - interval '1 hour' WHERE id = ${id}`.execute(
-        ctx.db,
+        f.ctx.db,
       );
-      receiver.respond(() => ({ status: 200 }));
+      f.receiver.respond(() => ({ status: 200 }));
       worker = createWorker({
-        settings: ctx.withSettings({
+        settings: f.ctx.withSettings({
           WEBHOOK_RECONCILE_AFTER_MS: '1000',
           WEBHOOK_RECONCILE_INTERVAL_MS: '100',
         }),
@@ -116,7 +101,7 @@ describe('transactional outbox', () => {
       await waitFor(async () => ((await status(id)) === 'succeeded' ? true : undefined), {
         what: 'the reconciler',
       });
-      expect((await producer.getDelivery(id))?.attempts.map((a) => a.statusCode)).toEqual([
+      expect((await f.producer.getDelivery(id))?.attempts.map((a) => a.statusCode)).toEqual([
         500, 200,
       ]);
     } finally {

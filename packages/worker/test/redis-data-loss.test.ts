@@ -2,35 +2,34 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { createProducer } from '@letta-webhooks/producer';
 import { EXAMPLE_EVENT_DATA, type Settings } from '@letta-webhooks/shared';
 import { sql } from 'kysely';
-import { createTestContext, waitFor, type TestContext } from '../../../test/support/harness.js';
+import { useDeliveryFixture } from '../../../test/support/delivery-fixture.js';
+import { waitFor } from '../../../test/support/harness.js';
 import { startPrivateRedis, type PrivateRedis } from '../../../test/support/private-redis.js';
-import { startReceiver, type Receiver } from '../../../test/support/receiver.js';
 import { createWorker } from '../src/index.js';
 
-let ctx: TestContext;
-let receiver: Receiver;
-let redis: PrivateRedis;
-let settings: Settings;
-
-beforeAll(async () => {
-  // The reconciler's own schedule is far off: only the data-loss check can recover in time.
-  ctx = await createTestContext({
+// The reconciler's own schedule is far off: only the data-loss check can recover in time.
+const f = useDeliveryFixture({
+  settings: {
     WEBHOOK_RECONCILE_AFTER_MS: '900000',
     WEBHOOK_RECONCILE_INTERVAL_MS: '600000',
     WEBHOOK_REDIS_LOSS_CHECK_MS: '100',
     WEBHOOK_OUTBOX_POLL_MS: '50',
     WEBHOOK_WORKER_CONCURRENCY: '2',
     WEBHOOK_ENDPOINT_MAX_IN_FLIGHT: '2',
-  });
+  },
+  reply: () => ({ status: 200, delayMs: 100 }),
+  lazyProducer: true,
+});
+let redis: PrivateRedis;
+let settings: Settings;
+
+beforeAll(async () => {
   redis = await startPrivateRedis();
-  settings = ctx.withSettings({ REDIS_URL: redis.url });
-  receiver = await startReceiver(() => ({ status: 200, delayMs: 100 }));
+  settings = f.ctx.withSettings({ REDIS_URL: redis.url });
 });
 
 afterAll(async () => {
-  await receiver.close();
   await redis.stop();
-  await ctx.cleanup();
 });
 
 const step = EXAMPLE_EVENT_DATA['agent.step.completed'];
@@ -40,7 +39,7 @@ const pendingCount = async (ids: readonly string[]) =>
     (
       await sql<{ n: string }>`
         SELECT count(*) AS n FROM webhook_deliveries WHERE id = ANY(${ids}) AND status <> 'succeeded'
-      `.execute(ctx.db)
+      `.execute(f.ctx.db)
     ).rows[0]?.n,
   );
 
@@ -50,7 +49,7 @@ describe('Redis restarted without its data', () => {
     const worker = createWorker({ settings });
     try {
       await producer.createEndpoint({
-        url: receiver.url('/loss'),
+        url: f.receiver.url('/loss'),
         organizationId: 'org-a',
         eventTypes: ['*'],
       });
@@ -61,7 +60,7 @@ describe('Redis restarted without its data', () => {
           data: step,
         })),
       );
-      await waitFor(() => (receiver.requestsTo('/loss').length >= 4 ? true : undefined));
+      await waitFor(() => (f.receiver.requestsTo('/loss').length >= 4 ? true : undefined));
       // Most jobs are still queued: SIGKILL with no persistence wipes them all.
       await redis.kill();
       // Published while Redis is down: acknowledged all the same, relayed later.
@@ -73,7 +72,7 @@ describe('Redis restarted without its data', () => {
         what: 'every delivery to succeed',
       });
       const delivered = new Set(
-        receiver.requestsTo('/loss').map((r) => String(r.headers['x-letta-delivery-id'])),
+        f.receiver.requestsTo('/loss').map((r) => String(r.headers['x-letta-delivery-id'])),
       );
       for (const id of ids) expect(delivered.has(id)).toBe(true);
     } finally {

@@ -5,52 +5,37 @@ import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
+import { describe, expect, it } from '@jest/globals';
 import { createProducer } from '@letta-webhooks/producer';
 import { EXAMPLE_EVENT_DATA, isWebhookError } from '@letta-webhooks/shared';
 import { pino } from 'pino';
-import { createTestContext, waitFor, type TestContext } from '../../../test/support/harness.js';
+import { useDeliveryFixture } from '../../../test/support/delivery-fixture.js';
+import { waitFor } from '../../../test/support/harness.js';
 import { startPrivateRedis, type PrivateRedis } from '../../../test/support/private-redis.js';
-import { startReceiver, type Receiver } from '../../../test/support/receiver.js';
 import { createWorker } from '../src/index.js';
+import { asWebhookError } from '../../../test/support/errors.js';
 
 const BIN = fileURLToPath(new URL('../../cli/bin/letta-webhooks.js', import.meta.url));
 
-let ctx: TestContext;
-let receiver: Receiver;
-const servers: PrivateRedis[] = [];
-
-beforeAll(async () => {
-  ctx = await createTestContext();
-  receiver = await startReceiver(() => ({ status: 204 }));
-});
-
-afterEach(async () => {
-  await Promise.all(servers.splice(0).map((s) => s.stop()));
-});
-
-afterAll(async () => {
-  await receiver.close();
-  await ctx.cleanup();
-});
+const f = useDeliveryFixture({ reply: () => ({ status: 204 }), lazyProducer: true });
 
 async function redisWith(...args: string[]): Promise<PrivateRedis> {
   const server = await startPrivateRedis(args);
-  servers.push(server);
+  f.afterThisTest(() => server.stop());
   return server;
 }
 
 describe('an evicting Redis', () => {
   it('is refused by the worker, naming noeviction and the setting that accepts the risk', async () => {
     const redis = await redisWith('--maxmemory-policy', 'allkeys-lru');
-    const worker = createWorker({ settings: ctx.withSettings({ REDIS_URL: redis.url }) });
+    const worker = createWorker({ settings: f.ctx.withSettings({ REDIS_URL: redis.url }) });
     try {
       const refused = await worker.started().then(
         () => undefined,
         (error: unknown) => error,
       );
       expect(isWebhookError(refused, 'INVALID_SETTINGS')).toBe(true);
-      expect((refused as Error).message).toMatch(
+      expect(asWebhookError(refused).message).toMatch(
         /allkeys-lru.*noeviction.*WEBHOOK_ALLOW_EVICTING_REDIS=true/,
       );
       expect(worker.worker.isRunning()).toBe(false);
@@ -58,7 +43,7 @@ describe('an evicting Redis', () => {
       await worker.close();
     }
     const accepted = createWorker({
-      settings: ctx.withSettings({ REDIS_URL: redis.url, WEBHOOK_ALLOW_EVICTING_REDIS: 'true' }),
+      settings: f.ctx.withSettings({ REDIS_URL: redis.url, WEBHOOK_ALLOW_EVICTING_REDIS: 'true' }),
     });
     try {
       await accepted.started();
@@ -71,7 +56,7 @@ describe('an evicting Redis', () => {
   it('makes `letta-webhooks worker` exit 2 with one line', async () => {
     const redis = await redisWith('--maxmemory-policy', 'volatile-lru');
     const child = spawn(process.execPath, [BIN, 'worker'], {
-      env: { PATH: process.env.PATH ?? '', ...ctx.env, REDIS_URL: redis.url },
+      env: { PATH: process.env.PATH ?? '', ...f.ctx.env, REDIS_URL: redis.url },
       stdio: ['ignore', 'ignore', 'pipe'],
     });
     let stderr = '';
@@ -85,11 +70,11 @@ describe('an evicting Redis', () => {
 
   it('makes publishEvent reject with a typed error once Redis has answered', async () => {
     const redis = await redisWith('--maxmemory-policy', 'allkeys-random');
-    const settings = ctx.withSettings({ REDIS_URL: redis.url });
+    const settings = f.ctx.withSettings({ REDIS_URL: redis.url });
     const producer = createProducer({ settings, organizationId: 'org-a' });
     try {
       await producer.createEndpoint({
-        url: receiver.url('/evicting'),
+        url: f.receiver.url('/evicting'),
         organizationId: 'org-a',
         eventTypes: ['*'],
       });
@@ -108,7 +93,7 @@ describe('an evicting Redis', () => {
         { what: 'a refused publish' },
       );
       expect(isWebhookError(outcome, 'INVALID_SETTINGS')).toBe(true);
-      expect((outcome as Error).message).toContain('noeviction');
+      expect(asWebhookError(outcome).message).toContain('noeviction');
     } finally {
       await producer.close();
     }
@@ -118,7 +103,7 @@ describe('an evicting Redis', () => {
 describe('a Redis out of memory (noeviction)', () => {
   it('pauses the worker (not ready, one warning per interval), which resumes by itself once memory frees', async () => {
     const redis = await redisWith('--maxmemory-policy', 'noeviction');
-    const settings = ctx.withSettings({
+    const settings = f.ctx.withSettings({
       REDIS_URL: redis.url,
       WEBHOOK_ADMIN_PORT: '0',
       WEBHOOK_REDIS_OOM_BACKOFF_MS: '50',
@@ -139,7 +124,7 @@ describe('a Redis out of memory (noeviction)', () => {
     let worker: ReturnType<typeof createWorker> | undefined;
     try {
       await producer.createEndpoint({
-        url: receiver.url('/oom'),
+        url: f.receiver.url('/oom'),
         organizationId: 'org-a',
         eventTypes: ['*'],
       });
@@ -183,7 +168,7 @@ describe('a Redis out of memory (noeviction)', () => {
       const ids = published.map((p) => p.deliveries[0]?.deliveryId ?? '');
       await waitFor(
         async () => {
-          const rows = await ctx.db
+          const rows = await f.ctx.db
             .selectFrom('webhook_deliveries')
             .select('id')
             .where('id', 'in', ids)

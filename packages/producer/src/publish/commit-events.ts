@@ -1,5 +1,5 @@
-import { WebhookError, type StoredDelivery } from '@letta-webhooks/shared';
-import { sql, type QueryExecutorProvider } from 'kysely';
+import { WebhookError, type PgPool, type StoredDelivery } from '@letta-webhooks/shared';
+import { CompiledQuery, sql, type QueryExecutorProvider } from 'kysely';
 import type { PreparedEvent, PublishResult } from '../publish-event.js';
 import type { QueuedJob } from '../replayer.js';
 
@@ -42,16 +42,52 @@ interface StatementRow {
 /**
  * Writes events and their deliveries (`pending`, 0 attempts) in ONE
  * set-based statement, whatever the batch size. An event id already stored
- * writes nothing. `enqueued` says whether the producer is about to enqueue
- * the jobs itself (else the relay will: `enqueued_at` stays NULL). Events
- * (organization and id) in `events` must be distinct.
+ * writes nothing. `$3` says whether the producer is about to enqueue the
+ * jobs itself (else the relay will: `enqueued_at` stays NULL). Its text never
+ * changes (rows travel as one JSON parameter per table: JSON.stringify is
+ * native, pg's array literals are not), so on the producer's own pool it is
+ * a named prepared statement, parsed and planned once per connection.
  */
-async function insertEvents(
-  executor: QueryExecutorProvider,
-  events: readonly EventToCommit[],
-  enqueued: boolean,
-): Promise<Map<string, StatementRow>> {
-  // Rows travel as one JSON parameter each: JSON.stringify is native, pg's array literals are not.
+export const INSERT_EVENTS = {
+  name: 'lw_insert_events_v1',
+  text: `
+    WITH input AS (
+      SELECT * FROM json_to_recordset($1::json) AS t(id text, event_type text,
+        organization_id text, agent_id text, body text, occurred_at timestamptz, input_digest text)
+    ), event AS (
+      INSERT INTO webhook_events (id, event_type, organization_id, agent_id, body, occurred_at, input_digest)
+      SELECT * FROM input
+      ON CONFLICT (organization_id, id) DO NOTHING
+      RETURNING organization_id, id
+    ), delivery AS (
+      INSERT INTO webhook_deliveries (id, event_id, endpoint_id, event_type, organization_id, agent_id, status, enqueued_at)
+      SELECT t.id, t.event_id, t.endpoint_id, i.event_type, i.organization_id, i.agent_id, 'pending',
+        CASE WHEN $3::boolean THEN now() END
+      FROM json_to_recordset($2::json) AS t(id text, event_id text, organization_id text, endpoint_id text)
+      JOIN event e ON e.organization_id = t.organization_id AND e.id = t.event_id
+      JOIN input i ON i.organization_id = t.organization_id AND i.id = t.event_id
+      ON CONFLICT (id) DO NOTHING
+    )
+    -- The statement's snapshot predates its own inserts: x is the row stored before, if any.
+    SELECT i.id, i.organization_id, e.id IS NOT NULL AS created, x.organization_id AS stored_organization_id,
+      x.event_type AS stored_event_type, x.agent_id AS stored_agent_id, x.input_digest AS stored_digest
+    FROM input i LEFT JOIN event e ON e.organization_id = i.organization_id AND e.id = i.id
+      LEFT JOIN webhook_events x ON x.organization_id = i.organization_id AND x.id = i.id
+  `,
+} as const;
+
+/**
+ * Where the statements of {@link commitEvents} run: a Kysely executor (a
+ * caller's transaction, or the producer's database), and — for the
+ * producer's own group commits — the pg pool under it, which sends
+ * {@link INSERT_EVENTS} as a named prepared statement.
+ */
+export interface CommitTarget {
+  readonly executor: QueryExecutorProvider;
+  readonly pool?: PgPool;
+}
+
+function insertValues(events: readonly EventToCommit[], enqueued: boolean): unknown[] {
   const eventRows = JSON.stringify(
     events.map(({ event: e }) => ({
       id: e.eventId,
@@ -73,30 +109,22 @@ async function insertEvents(
       })),
     ),
   );
-  const { rows } = await sql<StatementRow>`
-    WITH input AS (
-      SELECT * FROM json_to_recordset(${eventRows}::json) AS t(id text, event_type text,
-        organization_id text, agent_id text, body text, occurred_at timestamptz, input_digest text)
-    ), event AS (
-      INSERT INTO webhook_events (id, event_type, organization_id, agent_id, body, occurred_at, input_digest)
-      SELECT * FROM input
-      ON CONFLICT (organization_id, id) DO NOTHING
-      RETURNING organization_id, id
-    ), delivery AS (
-      INSERT INTO webhook_deliveries (id, event_id, endpoint_id, event_type, organization_id, agent_id, status, enqueued_at)
-      SELECT t.id, t.event_id, t.endpoint_id, i.event_type, i.organization_id, i.agent_id, 'pending',
-        CASE WHEN ${enqueued}::boolean THEN now() END
-      FROM json_to_recordset(${deliveryRows}::json) AS t(id text, event_id text, organization_id text, endpoint_id text)
-      JOIN event e ON e.organization_id = t.organization_id AND e.id = t.event_id
-      JOIN input i ON i.organization_id = t.organization_id AND i.id = t.event_id
-      ON CONFLICT (id) DO NOTHING
-    )
-    -- The statement's snapshot predates its own inserts: x is the row stored before, if any.
-    SELECT i.id, i.organization_id, e.id IS NOT NULL AS created, x.organization_id AS stored_organization_id,
-      x.event_type AS stored_event_type, x.agent_id AS stored_agent_id, x.input_digest AS stored_digest
-    FROM input i LEFT JOIN event e ON e.organization_id = i.organization_id AND e.id = i.id
-      LEFT JOIN webhook_events x ON x.organization_id = i.organization_id AND x.id = i.id
-  `.execute(executor);
+  return [eventRows, deliveryRows, enqueued];
+}
+
+/** Runs {@link INSERT_EVENTS}; events (organization and id) must be distinct. */
+async function insertEvents(
+  target: CommitTarget,
+  events: readonly EventToCommit[],
+  enqueued: boolean,
+): Promise<Map<string, StatementRow>> {
+  const values = insertValues(events, enqueued);
+  const { rows } =
+    target.pool === undefined
+      ? await target.executor
+          .getExecutor()
+          .executeQuery<StatementRow>(CompiledQuery.raw(INSERT_EVENTS.text, values))
+      : await target.pool.query<StatementRow>({ ...INSERT_EVENTS, values });
   return new Map(rows.map((row) => [keyOf(row.organization_id, row.id), row]));
 }
 
@@ -160,7 +188,7 @@ async function storedAnswers(
  * enqueue); a different input gets `CONFLICT`. One outcome per event, in order.
  */
 export async function commitEvents(
-  executor: QueryExecutorProvider,
+  target: CommitTarget,
   events: readonly EventToCommit[],
   enqueued: boolean,
 ): Promise<CommitOutcome[]> {
@@ -180,7 +208,7 @@ export async function commitEvents(
       }
     }
     const rows = await insertEvents(
-      executor,
+      target,
       now.map((entry) => entry.item),
       enqueued,
     );
@@ -207,7 +235,7 @@ export async function commitEvents(
       } else repeats.push(entry);
     }
     const stored = await storedAnswers(
-      executor,
+      target.executor,
       repeats.map((entry) => entry.item.event),
     );
     for (const entry of repeats) {

@@ -3,13 +3,17 @@ import {
   DELIVERY_JOB_NAME,
   WebhookError,
   jobDataFromStored,
-  type Database,
   withTimeout,
 } from '@letta-webhooks/shared';
-import { sql, type Kysely } from 'kysely';
+import { sql } from 'kysely';
 import type { PublishResult } from '../publish-event.js';
 import type { QueuedJob } from '../replayer.js';
-import { commitEvents, type CommitOutcome, type EventToCommit } from './commit-events.js';
+import {
+  commitEvents,
+  type CommitOutcome,
+  type CommitTarget,
+  type EventToCommit,
+} from './commit-events.js';
 import type { JobEnqueuer } from './job-enqueuer.js';
 
 interface Committed {
@@ -24,6 +28,8 @@ export interface DurablePublisherOptions {
   readonly timeoutMs: number;
   /** Most events in one commit. Default 1,000 (a full `publishEvents` batch). */
   readonly maxBatch?: number;
+  /** Most commits in flight at once, each on a pool connection of its own. Default 1. */
+  readonly commitsInFlight?: number;
 }
 
 // Connection-level failures (a killed backend, a dropped socket) are worth one more try;
@@ -52,18 +58,19 @@ function databaseError(error: unknown): WebhookError {
  * Redis is back.
  */
 export class DurablePublisher {
-  readonly #db: Kysely<Database>;
+  readonly #target: CommitTarget;
   readonly #enqueuer: JobEnqueuer;
   readonly #timeoutMs: number;
   readonly #commits: Coalescer<EventToCommit, Committed>;
   readonly #enqueuing = new Set<Promise<void>>();
 
-  constructor(db: Kysely<Database>, enqueuer: JobEnqueuer, options: DurablePublisherOptions) {
-    this.#db = db;
+  constructor(target: CommitTarget, enqueuer: JobEnqueuer, options: DurablePublisherOptions) {
+    this.#target = target;
     this.#enqueuer = enqueuer;
     this.#timeoutMs = options.timeoutMs;
     this.#commits = new Coalescer((items) => this.#commit(items), {
       maxBatch: options.maxBatch ?? 1_000,
+      concurrency: options.commitsInFlight ?? 1,
     });
   }
 
@@ -123,10 +130,10 @@ export class DurablePublisher {
     const enqueue = this.#enqueuer.usable;
     let outcomes: CommitOutcome[];
     try {
-      outcomes = await commitEvents(this.#db, items, enqueue);
+      outcomes = await commitEvents(this.#target, items, enqueue);
     } catch (error) {
       if (!isTransient(error)) throw error;
-      outcomes = await commitEvents(this.#db, items, enqueue);
+      outcomes = await commitEvents(this.#target, items, enqueue);
     }
     return outcomes.map((outcome) => ({ outcome, enqueue }));
   }
@@ -136,7 +143,7 @@ export class DurablePublisher {
     await sql`
       UPDATE webhook_deliveries SET enqueued_at = NULL
       WHERE id = ANY(${deliveryIds}::text[]) AND status = 'pending' AND attempt_count = 0
-    `.execute(this.#db);
+    `.execute(this.#target.executor);
   }
 
   async #withTimeout<T>(work: Promise<T>): Promise<T> {

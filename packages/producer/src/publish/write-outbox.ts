@@ -14,7 +14,7 @@ export async function writeOutbox(
   transaction: QueryExecutorProvider,
   item: EventToCommit,
 ): Promise<PublishResult> {
-  const [outcome] = await commitEvents(transaction, [item], false);
+  const [outcome] = await commitEvents({ executor: transaction }, [item], false);
   if (outcome === undefined) throw new Error('writeOutbox: no outcome');
   if (outcome.kind === 'conflict') throw outcome.error;
   return outcome.result;
