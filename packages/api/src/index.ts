@@ -9,5 +9,4 @@ export { ApiKeyResolver } from './auth/api-key-resolver.js';
 export { API_KEY_PREFIX, generateApiKey, hashApiKey } from './auth/api-key.js';
 export type { CredentialResolver, Principal } from './auth/principal.js';
 export { HTTP_STATUS } from './errors/http-status.js';
-export { createApiLogger } from './observability/logger.js';
 export { generateOpenApiDocument } from './openapi/generate-document.js';

@@ -1,6 +1,7 @@
 import { EndpointStatsReader, createProducer } from '@letta-webhooks/producer';
 import {
   createDb,
+  createLogger,
   createRedis,
   loadSettings,
   withTimeout,
@@ -11,7 +12,6 @@ import type { Logger } from 'pino';
 import { ApiKeyResolver } from './auth/api-key-resolver.js';
 import { ApiKeyStore } from './auth/api-key-store.js';
 import { buildApp } from './build-app.js';
-import { createApiLogger } from './observability/logger.js';
 import { createApiMetrics } from './observability/metrics.js';
 import { loadPortalAssets } from './portal/portal-assets.js';
 import { PortalSessionStore } from './portal/portal-session-store.js';
@@ -50,7 +50,7 @@ async function settlesWithin(promise: Promise<unknown>, ms: number): Promise<boo
 /** Starts the HTTP API with its own producer, pg pool and Redis connection, and listens. */
 export async function startApi(options: StartApiOptions = {}): Promise<RunningApi> {
   const settings = options.settings ?? loadSettings();
-  const logger = options.logger ?? createApiLogger(settings.logLevel);
+  const logger = options.logger ?? createLogger('letta-webhooks-api', settings.logLevel);
   const producer = createProducer({ settings });
   const db = createDb({
     connectionString: settings.databaseUrl,

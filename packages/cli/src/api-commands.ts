@@ -1,18 +1,18 @@
 import type { CommandUnknownOpts } from '@commander-js/extra-typings';
 import type { ApiKeyInfo, ApiKeyStore } from '@letta-webhooks/api';
-import { createDb, loadSettings, verifyEvictionPolicy } from '@letta-webhooks/shared';
+import { createDb, createLogger, loadSettings, verifyEvictionPolicy } from '@letta-webhooks/shared';
 import { formatTable } from './format-table.js';
 import { show, type Output } from './output.js';
 import { SHUTDOWN_MARGIN_MS, runUntilSignal } from './run-until-signal.js';
 
 async function runApi(): Promise<void> {
   const settings = loadSettings();
-  // Loaded on demand: the HTTP server's modules would slow every other command's start.
-  const { createApiLogger, startApi } = await import('@letta-webhooks/api');
-  const logger = createApiLogger(settings.logLevel);
+  const logger = createLogger('letta-webhooks-api', settings.logLevel);
   await runUntilSignal({
     logger,
     async start() {
+      // Loaded on demand: the HTTP server's modules would slow every other command's start.
+      const { startApi } = await import('@letta-webhooks/api');
       // The worker's start-up checks: refused before anything listens, the refusal its only output.
       await verifyEvictionPolicy(settings);
       return startApi({ settings, logger });

@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { runCli } from '../../../test/support/cli.js';
 import { createTestContext, type TestContext } from '../../../test/support/harness.js';
+import { startPrivateRedis } from '../../../test/support/private-redis.js';
 
 let ctx: TestContext;
 let occupied: Server;
@@ -58,6 +59,19 @@ describe('worker start-up settings', () => {
       '  WEBHOOK_WORKER_CONCURRENCY: must be a whole decimal number',
       '  WEBHOOK_ADMIN_PORT: must be a port number (0 picks a free port) or "off"',
     ]);
+  });
+
+  it('exits 2 with one line when Redis may evict keys', async () => {
+    const redis = await startPrivateRedis(['--maxmemory-policy', 'volatile-lru']);
+    try {
+      const result = await runCli(['worker'], { ...ctx.env, REDIS_URL: redis.url });
+      expect(result.code).toBe(2);
+      expect(result.stderr.trim().split('\n')).toEqual([
+        expect.stringMatching(/^error: Redis .* maxmemory-policy volatile-lru.*noeviction/),
+      ]);
+    } finally {
+      await redis.stop();
+    }
   });
 });
 

@@ -5,6 +5,7 @@ export { newId, deliveryIdFor } from './ids.js';
 export { withTimeout } from './with-timeout.js';
 export type { TimeoutResult } from './with-timeout.js';
 export { createLogger } from './logging/create-logger.js';
+export type { ServiceName } from './logging/create-logger.js';
 export type { IdPrefix } from './ids.js';
 
 export {

@@ -1,10 +1,8 @@
 // Redis memory faults, each on a redis-server of this file's own: an evicting
-// policy is refused at start-up (worker, CLI, producer); a Redis out of memory
-// pauses the worker without a log storm, and it resumes by itself.
-import { spawn } from 'node:child_process';
-import { once } from 'node:events';
+// policy is refused at start-up (worker, producer; the CLI's one-line refusal is
+// in packages/cli/test/cli-settings.test.ts); a Redis out of memory pauses the
+// worker without a log storm, and it resumes by itself.
 import { Writable } from 'node:stream';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from '@jest/globals';
 import { createProducer } from '@letta-webhooks/producer';
 import { EXAMPLE_EVENT_DATA, isWebhookError } from '@letta-webhooks/shared';
@@ -14,8 +12,6 @@ import { waitFor } from '../../../test/support/harness.js';
 import { startPrivateRedis, type PrivateRedis } from '../../../test/support/private-redis.js';
 import { createWorker } from '../src/index.js';
 import { asWebhookError } from '../../../test/support/errors.js';
-
-const BIN = fileURLToPath(new URL('../../cli/bin/letta-webhooks.js', import.meta.url));
 
 const f = useDeliveryFixture({ reply: () => ({ status: 204 }), lazyProducer: true });
 
@@ -51,21 +47,6 @@ describe('an evicting Redis', () => {
     } finally {
       await accepted.close();
     }
-  });
-
-  it('makes `letta-webhooks worker` exit 2 with one line', async () => {
-    const redis = await redisWith('--maxmemory-policy', 'volatile-lru');
-    const child = spawn(process.execPath, [BIN, 'worker'], {
-      env: { PATH: process.env.PATH ?? '', ...f.ctx.env, REDIS_URL: redis.url },
-      stdio: ['ignore', 'ignore', 'pipe'],
-    });
-    let stderr = '';
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    const [code] = (await once(child, 'exit')) as [number | null];
-    expect(code).toBe(2);
-    expect(stderr.trim().split('\n')).toEqual([
-      expect.stringMatching(/^error: Redis .* maxmemory-policy volatile-lru.*noeviction/),
-    ]);
   });
 
   it('makes publishEvent reject with a typed error once Redis has answered', async () => {
