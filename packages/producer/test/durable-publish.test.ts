@@ -6,6 +6,7 @@ import { asError, rejection } from '../../../test/support/errors.js';
 import { waitFor } from '../../../test/support/harness.js';
 import { freePort, startPrivateRedis } from '../../../test/support/private-redis.js';
 import { createProducer } from '../src/index.js';
+import { INSERT_EVENTS } from '../src/publish/commit-events.js';
 
 // A busy CI machine can hold 200 concurrent publishes past the default 2 s.
 const f = useDeliveryFixture({
@@ -220,6 +221,26 @@ describe('durable publish (the default)', () => {
     } finally {
       await down.close();
     }
+  });
+});
+
+describe('the commit statement', () => {
+  it('finds a stored event by a primary-key probe even as a generic plan made on an empty table', async () => {
+    // A named statement is planned once per connection, often while the table is still
+    // small: a plan that scanned webhook_events then would scan it on every commit later.
+    const plan = await f.ctx.db.transaction().execute(async (trx) => {
+      await sql`SET LOCAL plan_cache_mode = force_generic_plan`.execute(trx);
+      await sql
+        .raw(`PREPARE lw_plan_check (json, json, boolean) AS ${INSERT_EVENTS.text}`)
+        .execute(trx);
+      const explained = await sql
+        .raw<{ 'QUERY PLAN': string }>(`EXPLAIN EXECUTE lw_plan_check ('[]', '[]', true)`)
+        .execute(trx);
+      await sql`DEALLOCATE lw_plan_check`.execute(trx);
+      return explained.rows.map((row) => row['QUERY PLAN']).join('\n');
+    });
+    expect(plan).toContain('Index Scan using webhook_events_pkey on webhook_events x');
+    expect(plan).not.toMatch(/Seq Scan on webhook_(events|deliveries)/);
   });
 });
 

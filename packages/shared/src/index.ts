@@ -1,7 +1,7 @@
 export { WEBHOOK_ERROR_CODES, WebhookError, isWebhookError } from './errors.js';
 export type { WebhookErrorCode, WebhookErrorIssue, WebhookErrorOptions } from './errors.js';
 export { parseOrThrow, toIssues } from './validation.js';
-export { newId, deliveryIdFor } from './ids.js';
+export { newId, deliveryIdFor, idRandomBytes } from './ids.js';
 export { withTimeout } from './with-timeout.js';
 export type { TimeoutResult } from './with-timeout.js';
 export { createLogger } from './logging/create-logger.js';

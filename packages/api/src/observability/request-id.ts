@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { idRandomBytes } from '@letta-webhooks/shared';
 import type { IncomingMessage } from 'node:http';
 
 /** The header that carries the request id, in and out. */
@@ -11,5 +11,5 @@ const ACCEPTED = /^[A-Za-z0-9._:-]{1,128}$/;
 export function requestIdOf(request: IncomingMessage): string {
   const given = request.headers[REQUEST_ID_HEADER];
   if (typeof given === 'string' && ACCEPTED.test(given)) return given;
-  return `req_${randomBytes(9).toString('base64url')}`;
+  return `req_${idRandomBytes(9).toString('base64url')}`;
 }

@@ -49,7 +49,7 @@ interface StatementRow {
  * a named prepared statement, parsed and planned once per connection.
  */
 export const INSERT_EVENTS = {
-  name: 'lw_insert_events_v1',
+  name: 'lw_insert_events_v2',
   text: `
     WITH input AS (
       SELECT * FROM json_to_recordset($1::json) AS t(id text, event_type text,
@@ -68,11 +68,18 @@ export const INSERT_EVENTS = {
       JOIN input i ON i.organization_id = t.organization_id AND i.id = t.event_id
       ON CONFLICT (id) DO NOTHING
     )
-    -- The statement's snapshot predates its own inserts: x is the row stored before, if any.
+    -- The statement's snapshot predates its own inserts: x is the row stored before, if any,
+    -- looked up only for events not inserted now. A parameterized probe of the primary key
+    -- (LIMIT 1 keeps it from being flattened into a join), so the plan stays an index probe
+    -- whatever the table's size was when this connection prepared it.
     SELECT i.id, i.organization_id, e.id IS NOT NULL AS created, x.organization_id AS stored_organization_id,
       x.event_type AS stored_event_type, x.agent_id AS stored_agent_id, x.input_digest AS stored_digest
     FROM input i LEFT JOIN event e ON e.organization_id = i.organization_id AND e.id = i.id
-      LEFT JOIN webhook_events x ON x.organization_id = i.organization_id AND x.id = i.id
+      LEFT JOIN LATERAL (
+        SELECT x.organization_id, x.event_type, x.agent_id, x.input_digest FROM webhook_events x
+        WHERE e.id IS NULL AND x.organization_id = i.organization_id AND x.id = i.id
+        LIMIT 1
+      ) x ON true
   `,
 } as const;
 

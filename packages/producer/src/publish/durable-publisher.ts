@@ -28,8 +28,6 @@ export interface DurablePublisherOptions {
   readonly timeoutMs: number;
   /** Most events in one commit. Default 1,000 (a full `publishEvents` batch). */
   readonly maxBatch?: number;
-  /** Most commits in flight at once, each on a pool connection of its own. Default 1. */
-  readonly commitsInFlight?: number;
 }
 
 // Connection-level failures (a killed backend, a dropped socket) are worth one more try;
@@ -70,7 +68,6 @@ export class DurablePublisher {
     this.#timeoutMs = options.timeoutMs;
     this.#commits = new Coalescer((items) => this.#commit(items), {
       maxBatch: options.maxBatch ?? 1_000,
-      concurrency: options.commitsInFlight ?? 1,
     });
   }
 

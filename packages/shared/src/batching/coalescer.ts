@@ -13,13 +13,6 @@ export interface CoalescerOptions {
    * a few milliseconds of latency. When idle, nothing waits. Default: never.
    */
   readonly linger?: { readonly items: number; readonly ms: number };
-  /**
-   * Most batches running at once. Default 1. With 2, items submitted while a
-   * batch is in flight start the next batch at once (on another connection,
-   * say) instead of waiting for it: about one round trip of latency instead
-   * of up to two, at the price of smaller batches.
-   */
-  readonly concurrency?: number;
   readonly observe?: BatchObserver;
 }
 
@@ -41,9 +34,8 @@ export class Coalescer<I, O> {
   readonly #maxBatch: number;
   readonly #observe: BatchObserver | undefined;
   readonly #linger: CoalescerOptions['linger'];
-  readonly #concurrency: number;
   #pending: Pending<I, O>[] = [];
-  #running = 0;
+  #running = false;
 
   /** `run` must return one output per item, in order. */
   constructor(run: (items: readonly I[]) => Promise<readonly O[]>, options: CoalescerOptions = {}) {
@@ -51,15 +43,14 @@ export class Coalescer<I, O> {
     this.#maxBatch = options.maxBatch ?? 64;
     this.#observe = options.observe;
     this.#linger = options.linger;
-    this.#concurrency = options.concurrency ?? 1;
   }
 
   /** Runs `item` in the next batch. */
   submit(item: I): Promise<O> {
     return new Promise<O>((resolve, reject) => {
       this.#pending.push({ item, resolve, reject });
-      if (this.#running < this.#concurrency) {
-        this.#running++;
+      if (!this.#running) {
+        this.#running = true;
         setImmediate(() => void this.#drain());
       }
     });
@@ -81,6 +72,6 @@ export class Coalescer<I, O> {
       if (this.#linger !== undefined && batch.length >= this.#linger.items)
         await sleep(this.#linger.ms);
     }
-    this.#running--;
+    this.#running = false;
   }
 }

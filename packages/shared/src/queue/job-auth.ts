@@ -91,11 +91,11 @@ function mac(key: Buffer, data: DeliveryJobData): Buffer {
     // job must not gain the mark that lets a worker skip its state read.
     ...(data.stored === true ? ['stored'] : []),
   ];
-  for (const field of fields) {
-    hmac.update(`${Buffer.byteLength(field)}:`);
-    hmac.update(field);
-  }
-  return hmac.digest();
+  // One update of the whole encoding: the same bytes as an update per piece, at
+  // a quarter of the cost (each update is a call into OpenSSL).
+  let encoded = '';
+  for (const field of fields) encoded += `${Buffer.byteLength(field)}:${field}`;
+  return hmac.update(encoded).digest();
 }
 
 /** What of an endpoint a job's envelope must agree with. */
