@@ -86,3 +86,27 @@ describe('retention', () => {
     }
   });
 });
+
+describe('the foreign key check of a deleted event', () => {
+  it('finds the deliveries of an event by their key, even as a generic plan made on an empty table', async () => {
+    // Postgres runs this lookup for every event retention deletes, with a plan made once per
+    // connection: without an index on (organization_id, event_id) it read every delivery of the
+    // organization for each event.
+    const plan = await f.ctx.db.transaction().execute(async (trx) => {
+      await sql`SET LOCAL plan_cache_mode = force_generic_plan`.execute(trx);
+      await sql
+        .raw(
+          'PREPARE lw_fk_check (text, text) AS SELECT 1 FROM ONLY webhook_deliveries x ' +
+            'WHERE organization_id = $1 AND event_id = $2 FOR KEY SHARE OF x',
+        )
+        .execute(trx);
+      const explained = await sql
+        .raw<{ 'QUERY PLAN': string }>(`EXPLAIN EXECUTE lw_fk_check ('org-a', 'evt_1')`)
+        .execute(trx);
+      await sql`DEALLOCATE lw_fk_check`.execute(trx);
+      return explained.rows.map((row) => row['QUERY PLAN']).join('\n');
+    });
+    expect(plan).toContain('webhook_deliveries_event_key');
+    expect(plan).not.toContain('webhook_deliveries_org_idx');
+  });
+});
