@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from '@jest/globals';
 import { createProducer } from '@letta-webhooks/producer';
-import { EXAMPLE_EVENT_DATA, type Settings } from '@letta-webhooks/shared';
+import { EXAMPLE_EVENT_DATA, type DeliveryJobData, type Settings } from '@letta-webhooks/shared';
 import { sql } from 'kysely';
 import { useDeliveryFixture } from '../../../test/support/delivery-fixture.js';
 import { waitFor } from '../../../test/support/harness.js';
@@ -108,5 +108,39 @@ describe('transactional outbox', () => {
       await worker.close();
       await slowProducer.close();
     }
+  });
+
+  it('replaces a job that ended in the failed set while its delivery is still pending', async () => {
+    // Published with no worker running; then its job's data is tampered with in Redis.
+    const { eventId, deliveries } = await f.producer.publishEvent(
+      'agent-3',
+      'agent.run.completed',
+      run,
+      {
+        organizationId: 'org-a',
+      },
+    );
+    const id = deliveries[0]?.deliveryId ?? '';
+    const job = await waitFor(async () => await f.queue.getJob(id), { what: 'the job' });
+    const data = job.data as DeliveryJobData;
+    await job.updateData({ ...data, body: data.body.replace('agent-3', 'agent-evil') });
+
+    f.startWorker(
+      f.ctx.withSettings({
+        WEBHOOK_OUTBOX_POLL_MS: '50',
+        WEBHOOK_RECONCILE_AFTER_MS: '1000',
+        WEBHOOK_RECONCILE_INTERVAL_MS: '100',
+      }),
+    );
+    // The worker refuses the tampered job unsent; the reconciler finds it failed with the
+    // delivery pending and sends the delivery from the row in Postgres.
+    await waitFor(async () => ((await status(id)) === 'succeeded' ? true : undefined), {
+      what: 'the reconciler to replace the refused job',
+    });
+    const received = f.receiver.requestsTo('/o').filter((r) => r.body.toString().includes(eventId));
+    expect(received.map((r) => JSON.parse(r.body.toString()) as { agent_id: string })).toEqual([
+      expect.objectContaining({ agent_id: 'agent-3' }),
+    ]);
+    expect((await f.producer.getDelivery(id))?.attempts.map((a) => a.attemptNumber)).toEqual([1]);
   });
 });

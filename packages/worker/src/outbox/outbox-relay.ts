@@ -177,17 +177,27 @@ export class OutboxRelay {
     });
   }
 
-  // Which of these jobs Redis holds, in one round trip.
+  // Which of these pending deliveries have a live job in Redis, in one round trip. A job
+  // in the failed set while its delivery is still pending ended without settling it —
+  // refused unsent (its data was not authentic) or stalled past the limit — so it is
+  // removed here and counts as missing: the reconciler replaces it from Postgres.
   async #present(ids: readonly string[]): Promise<Set<string>> {
     const pipeline = this.#redis.pipeline();
-    for (const id of ids) pipeline.exists(this.#queue.toKey(id));
+    const failedSet = this.#queue.toKey('failed');
+    for (const id of ids) pipeline.exists(this.#queue.toKey(id)).zscore(failedSet, id);
     const answers = (await pipeline.exec()) ?? [];
     const present = new Set<string>();
-    answers.forEach(([error, exists], index) => {
-      if (error) throw error;
-      const id = ids[index];
-      if (exists === 1 && id !== undefined) present.add(id);
+    const ended: string[] = [];
+    ids.forEach((id, index) => {
+      const [existsError, exists] = answers[2 * index] ?? [];
+      const [failedError, failedAt] = answers[2 * index + 1] ?? [];
+      if (existsError) throw existsError;
+      if (failedError) throw failedError;
+      if (exists !== 1) return;
+      if (failedAt === null) present.add(id);
+      else ended.push(id);
     });
+    await Promise.all(ended.map((id) => this.#queue.remove(id)));
     return present;
   }
 
