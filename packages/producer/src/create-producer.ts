@@ -90,7 +90,7 @@ export function createProducer(options: ProducerOptions = {}): Producer {
     },
   });
   const log = new DeliveryLog(db);
-  const replayer = new Replayer(db, enqueue, resolver);
+  const replayer = new Replayer(db, enqueue, resolver, endpoints);
   const callbacks = new CallbackRegistry(db, cipher);
   const testEvents = new TestEventSender(endpoints, log, enqueue, settings.maxPayloadBytes);
   const defaults: PublishOptions =

@@ -39,10 +39,10 @@ export interface EndpointStoreHooks {
   readonly removeJobs: (deliveryIds: readonly string[]) => Promise<void>;
 }
 
-function notFound(id: string): WebhookError {
+function notFound(id: string, field = 'id'): WebhookError {
   return new WebhookError({
     code: 'NOT_FOUND',
-    field: 'id',
+    field,
     message: `endpoint ${id} does not exist`,
   });
 }
@@ -99,6 +99,24 @@ export class EndpointStore {
   async get(id: string): Promise<Endpoint | undefined> {
     const row = await this.#row(this.#db, id);
     return row && toEndpoint(row);
+  }
+
+  /**
+   * An endpoint that may be sent to now, for an operation named in the error (`before ${doing}`).
+   *
+   * @throws {WebhookError} `NOT_FOUND` or `ENDPOINT_DISABLED`, naming `field`.
+   */
+  async enabled(id: string, field: string, doing: string): Promise<Endpoint> {
+    const endpoint = await this.get(id);
+    if (endpoint === undefined) throw notFound(id, field);
+    if (!endpoint.enabled) {
+      throw new WebhookError({
+        code: 'ENDPOINT_DISABLED',
+        field,
+        message: `endpoint ${id} is disabled; enable it before ${doing}`,
+      });
+    }
+    return endpoint;
   }
 
   /** An endpoint's current secret, for showing to its owner. */

@@ -11,6 +11,7 @@ import type { JobsOptions } from 'bullmq';
 import { randomBytes } from 'node:crypto';
 import { sql, type Kysely } from 'kysely';
 import type { EndpointResolver } from './endpoint-resolver.js';
+import type { EndpointStore } from './endpoint-store.js';
 import type { PublishResult } from './publish-event.js';
 
 /** One job for the queue. */
@@ -59,11 +60,18 @@ export class Replayer {
   readonly #db: Kysely<Database>;
   readonly #enqueue: Enqueue;
   readonly #resolver: EndpointResolver;
+  readonly #endpoints: EndpointStore;
 
-  constructor(db: Kysely<Database>, enqueue: Enqueue, resolver: EndpointResolver) {
+  constructor(
+    db: Kysely<Database>,
+    enqueue: Enqueue,
+    resolver: EndpointResolver,
+    endpoints: EndpointStore,
+  ) {
     this.#db = db;
     this.#enqueue = enqueue;
     this.#resolver = resolver;
+    this.#endpoints = endpoints;
   }
 
   /**
@@ -99,25 +107,7 @@ export class Replayer {
    * oldest first, in batches. Returns how many were enqueued.
    */
   async recover(endpointId: string, options: RecoverOptions): Promise<{ enqueued: number }> {
-    const endpoint = await this.#db
-      .selectFrom('webhook_endpoints')
-      .select(['enabled', 'deleted_at'])
-      .where('id', '=', endpointId)
-      .executeTakeFirst();
-    if (!endpoint || endpoint.deleted_at !== null) {
-      throw new WebhookError({
-        code: 'NOT_FOUND',
-        field: 'endpointId',
-        message: `endpoint ${endpointId} does not exist`,
-      });
-    }
-    if (!endpoint.enabled) {
-      throw new WebhookError({
-        code: 'ENDPOINT_DISABLED',
-        field: 'endpointId',
-        message: `endpoint ${endpointId} is disabled; enable it before recovering its deliveries`,
-      });
-    }
+    await this.#endpoints.enabled(endpointId, 'endpointId', 'recovering its deliveries');
     if (Number.isNaN(options.since.getTime())) {
       throw new WebhookError({
         code: 'INVALID_INPUT',

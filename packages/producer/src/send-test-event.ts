@@ -1,7 +1,6 @@
 import {
   EVENT_TYPES,
   EXAMPLE_EVENT_DATA,
-  WebhookError,
   eventTypeSchema,
   parseOrThrow,
   type EventType,
@@ -73,21 +72,11 @@ export class TestEventSender {
    */
   async send(endpointId: string, input: TestEventInput = {}): Promise<TestEventResult> {
     const options = parseOrThrow(testEventInputSchema, input, { what: 'test event options' });
-    const endpoint = await this.#endpoints.get(endpointId);
-    if (endpoint === undefined) {
-      throw new WebhookError({
-        code: 'NOT_FOUND',
-        field: 'endpointId',
-        message: `endpoint ${endpointId} does not exist`,
-      });
-    }
-    if (!endpoint.enabled) {
-      throw new WebhookError({
-        code: 'ENDPOINT_DISABLED',
-        field: 'endpointId',
-        message: `endpoint ${endpointId} is disabled; enable it before sending a test event`,
-      });
-    }
+    const endpoint = await this.#endpoints.enabled(
+      endpointId,
+      'endpointId',
+      'sending a test event',
+    );
     const eventType = options.eventType ?? EVENT_TYPES[0] ?? 'agent.step.completed';
     const event = prepareEvent(
       endpoint.agentId ?? TEST_AGENT_ID,
