@@ -230,11 +230,11 @@ describe('the commit statement', () => {
     // small: a plan that scanned webhook_events then would scan it on every commit later.
     const plan = await f.ctx.db.transaction().execute(async (trx) => {
       await sql`SET LOCAL plan_cache_mode = force_generic_plan`.execute(trx);
-      await sql
-        .raw(`PREPARE lw_plan_check (json, json, boolean) AS ${INSERT_EVENTS.text}`)
-        .execute(trx);
+      await sql.raw(`PREPARE lw_plan_check AS ${INSERT_EVENTS.text}`).execute(trx);
       const explained = await sql
-        .raw<{ 'QUERY PLAN': string }>(`EXPLAIN EXECUTE lw_plan_check ('[]', '[]', true)`)
+        .raw<{ 'QUERY PLAN': string }>(
+          `EXPLAIN EXECUTE lw_plan_check ('', '', '', '', '', '', '', '', '', '', true)`,
+        )
         .execute(trx);
       await sql`DEALLOCATE lw_plan_check`.execute(trx);
       return explained.rows.map((row) => row['QUERY PLAN']).join('\n');

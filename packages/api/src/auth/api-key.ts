@@ -1,4 +1,4 @@
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { hash, randomBytes, timingSafeEqual } from 'node:crypto';
 
 /** Every API key starts with this. */
 export const API_KEY_PREFIX = 'lwk_';
@@ -24,7 +24,7 @@ export function looksLikeApiKey(value: string): boolean {
  * key carries 256 random bits, so there is nothing to brute-force offline.
  */
 export function hashApiKey(key: string): Buffer {
-  return createHash('sha256').update(key).digest();
+  return hash('sha256', key, 'buffer');
 }
 
 /** Compares two key hashes in constant time. */

@@ -29,57 +29,71 @@ function keyOf(organizationId: string, eventId: string): string {
   return `${organizationId}\n${eventId}`;
 }
 
+// An event the statement did not insert (its position in the batch, 1-based), and the
+// row stored before under its id: all null when none was found (one still in flight).
 interface StatementRow {
-  id: string;
-  organization_id: string;
-  created: boolean;
-  stored_organization_id: string | null;
+  n: number;
   stored_event_type: string | null;
   stored_agent_id: string | null;
   stored_digest: string | null;
 }
 
+// Rows travel column by column, each column one text parameter with its
+// values joined by RS (U+001E). No value can hold one: ids, types and
+// timestamps are validated printable ASCII, and bodies come from
+// JSON.stringify, which escapes every control character. Postgres splits a
+// column with string_to_array; unlike a JSON parameter, nothing is escaped,
+// quoted or named per row, on either side. (Were an event's value ever to
+// hold one, its column would come out a value too long, and the statement
+// would fail on a NOT NULL column rather than write anything.)
+const SEPARATOR = '\x1e';
+
 /**
  * Writes events and their deliveries (`pending`, 0 attempts) in ONE
  * set-based statement, whatever the batch size. An event id already stored
- * writes nothing. `$3` says whether the producer is about to enqueue the
- * jobs itself (else the relay will: `enqueued_at` stays NULL). Its text never
- * changes (rows travel as one JSON parameter per table: JSON.stringify is
- * native, pg's array literals are not), so on the producer's own pool it is
- * a named prepared statement, parsed and planned once per connection.
+ * writes nothing. Each delivery names its event by position (`$10`, 1-based).
+ * `$11` says whether the producer is about to enqueue the jobs itself (else
+ * the relay will: `enqueued_at` stays NULL). It answers only for the events
+ * it did not insert (the rare case), so a batch of new events reads back no
+ * row. Its text never changes, so on the producer's own pool it is a named
+ * prepared statement, parsed and planned once per connection.
  */
 export const INSERT_EVENTS = {
-  name: 'lw_insert_events_v2',
+  name: 'lw_insert_events_v3',
   text: `
     WITH input AS (
-      SELECT * FROM json_to_recordset($1::json) AS t(id text, event_type text,
-        organization_id text, agent_id text, body text, occurred_at timestamptz, input_digest text)
+      SELECT * FROM unnest(string_to_array($1, E'\\x1e'), string_to_array($2, E'\\x1e'),
+        string_to_array($3, E'\\x1e'), string_to_array($4, E'\\x1e'), string_to_array($5, E'\\x1e'),
+        string_to_array($6, E'\\x1e')::timestamptz[], string_to_array($7, E'\\x1e'))
+        WITH ORDINALITY AS t(id, event_type, organization_id, agent_id, body, occurred_at, input_digest, n)
     ), event AS (
       INSERT INTO webhook_events (id, event_type, organization_id, agent_id, body, occurred_at, input_digest)
-      SELECT * FROM input
+      SELECT id, event_type, organization_id, agent_id, body, occurred_at, input_digest FROM input
       ON CONFLICT (organization_id, id) DO NOTHING
       RETURNING organization_id, id
     ), delivery AS (
       INSERT INTO webhook_deliveries (id, event_id, endpoint_id, event_type, organization_id, agent_id, status, enqueued_at)
-      SELECT t.id, t.event_id, t.endpoint_id, i.event_type, i.organization_id, i.agent_id, 'pending',
-        CASE WHEN $3::boolean THEN now() END
-      FROM json_to_recordset($2::json) AS t(id text, event_id text, organization_id text, endpoint_id text)
-      JOIN event e ON e.organization_id = t.organization_id AND e.id = t.event_id
-      JOIN input i ON i.organization_id = t.organization_id AND i.id = t.event_id
+      SELECT t.id, i.id, t.endpoint_id, i.event_type, i.organization_id, i.agent_id, 'pending',
+        CASE WHEN $11::boolean THEN now() END
+      FROM unnest(string_to_array($8, E'\\x1e'), string_to_array($9, E'\\x1e'),
+        string_to_array($10, E'\\x1e')::bigint[]) AS t(id, endpoint_id, n)
+      JOIN input i ON i.n = t.n
+      JOIN event e ON e.organization_id = i.organization_id AND e.id = i.id
       ON CONFLICT (id) DO NOTHING
     )
     -- The statement's snapshot predates its own inserts: x is the row stored before, if any,
     -- looked up only for events not inserted now. A parameterized probe of the primary key
     -- (LIMIT 1 keeps it from being flattened into a join), so the plan stays an index probe
     -- whatever the table's size was when this connection prepared it.
-    SELECT i.id, i.organization_id, e.id IS NOT NULL AS created, x.organization_id AS stored_organization_id,
-      x.event_type AS stored_event_type, x.agent_id AS stored_agent_id, x.input_digest AS stored_digest
+    SELECT i.n::int AS n, x.event_type AS stored_event_type, x.agent_id AS stored_agent_id,
+      x.input_digest AS stored_digest
     FROM input i LEFT JOIN event e ON e.organization_id = i.organization_id AND e.id = i.id
       LEFT JOIN LATERAL (
-        SELECT x.organization_id, x.event_type, x.agent_id, x.input_digest FROM webhook_events x
+        SELECT x.event_type, x.agent_id, x.input_digest FROM webhook_events x
         WHERE e.id IS NULL AND x.organization_id = i.organization_id AND x.id = i.id
         LIMIT 1
       ) x ON true
+    WHERE e.id IS NULL
   `,
 } as const;
 
@@ -95,36 +109,48 @@ export interface CommitTarget {
 }
 
 function insertValues(events: readonly EventToCommit[], enqueued: boolean): unknown[] {
-  const eventRows = JSON.stringify(
-    events.map(({ event: e }) => ({
-      id: e.eventId,
-      event_type: e.eventType,
-      organization_id: e.organizationId,
-      agent_id: e.agentId,
-      body: e.body,
-      occurred_at: e.occurredAt,
-      input_digest: e.inputDigest,
-    })),
-  );
-  const deliveryRows = JSON.stringify(
-    events.flatMap((item) =>
-      item.jobs.map(({ data: d }) => ({
-        id: d.deliveryId,
-        event_id: d.eventId,
-        organization_id: d.organizationId,
-        endpoint_id: d.endpointId,
-      })),
+  const ids: string[] = [];
+  const types: string[] = [];
+  const organizations: string[] = [];
+  const agents: string[] = [];
+  const bodies: string[] = [];
+  const times: string[] = [];
+  const digests: string[] = [];
+  const deliveryIds: string[] = [];
+  const endpointIds: string[] = [];
+  const positions: number[] = [];
+  events.forEach(({ event: e, jobs }, index) => {
+    ids.push(e.eventId);
+    types.push(e.eventType);
+    organizations.push(e.organizationId);
+    agents.push(e.agentId);
+    bodies.push(e.body);
+    times.push(e.occurredAt);
+    digests.push(e.inputDigest);
+    for (const { data } of jobs) {
+      deliveryIds.push(data.deliveryId);
+      endpointIds.push(data.endpointId);
+      positions.push(index + 1);
+    }
+  });
+  return [
+    ...[ids, types, organizations, agents, bodies, times, digests, deliveryIds, endpointIds].map(
+      (column) => column.join(SEPARATOR),
     ),
-  );
-  return [eventRows, deliveryRows, enqueued];
+    positions.join(SEPARATOR),
+    enqueued,
+  ];
 }
 
-/** Runs {@link INSERT_EVENTS}; events (organization and id) must be distinct. */
+/**
+ * Runs {@link INSERT_EVENTS}; events (organization and id) must be distinct.
+ * The events not inserted, by position (1-based): every other one was.
+ */
 async function insertEvents(
   target: CommitTarget,
   events: readonly EventToCommit[],
   enqueued: boolean,
-): Promise<Map<string, StatementRow>> {
+): Promise<Map<number, StatementRow>> {
   const values = insertValues(events, enqueued);
   const { rows } =
     target.pool === undefined
@@ -132,7 +158,7 @@ async function insertEvents(
           .getExecutor()
           .executeQuery<StatementRow>(CompiledQuery.raw(INSERT_EVENTS.text, values))
       : await target.pool.query<StatementRow>({ ...INSERT_EVENTS, values });
-  return new Map(rows.map((row) => [keyOf(row.organization_id, row.id), row]));
+  return new Map(rows.map((row) => [row.n, row]));
 }
 
 function sameEvent(event: PreparedEvent, row: StatementRow): boolean {
@@ -214,16 +240,16 @@ export async function commitEvents(
         now.push(entry);
       }
     }
-    const rows = await insertEvents(
+    const notInserted = await insertEvents(
       target,
       now.map((entry) => entry.item),
       enqueued,
     );
     const repeats: typeof remaining = [];
-    for (const entry of now) {
+    for (const [position, entry] of now.entries()) {
       const { event, jobs } = entry.item;
-      const row = rows.get(keyOf(event.organizationId, event.eventId));
-      if (row?.created === true) {
+      const row = notInserted.get(position + 1);
+      if (row === undefined) {
         outcomes.set(entry.index, {
           kind: 'created',
           result: {
@@ -234,7 +260,7 @@ export async function commitEvents(
             })),
           },
         });
-      } else if (row === undefined || row.stored_organization_id === null) {
+      } else if (row.stored_event_type === null) {
         if (round >= 3) throw new Error(`event ${event.eventId} neither inserted nor found`);
         later.push(entry);
       } else if (!sameEvent(event, row)) {

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 
 /** What a caller asked to publish, the part that makes two publishes "the same event". */
 export interface PublishInput {
@@ -20,16 +20,16 @@ export interface PublishInput {
  * (fields the schema does not list keep theirs).
  */
 export function inputDigest(input: PublishInput): string {
-  return createHash('sha256')
-    .update(
-      JSON.stringify([
-        input.organizationId,
-        input.agentId,
-        input.eventType,
-        input.occurredAt,
-        input.callbackUrl,
-        input.data,
-      ]),
-    )
-    .digest('hex');
+  return hash(
+    'sha256',
+    JSON.stringify([
+      input.organizationId,
+      input.agentId,
+      input.eventType,
+      input.occurredAt,
+      input.callbackUrl,
+      input.data,
+    ]),
+    'hex',
+  );
 }
