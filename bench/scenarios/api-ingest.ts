@@ -3,6 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { ApiKeyStore } from '@letta-webhooks/api';
 import { EXAMPLE_EVENT_DATA } from '@letta-webhooks/shared';
 import { startChild, type Child } from '../children.js';
+import { openLoop, warmUp } from '../open-loop.js';
 import type { Scenario } from '../scenario.js';
 import { percentile } from '../stats.js';
 
@@ -61,26 +62,6 @@ async function pool(count: number, inFlight: number, work: () => Promise<void>):
       }
     }),
   );
-}
-
-/** Latencies (ms) of `work` started at a steady `RATE` per second for `seconds`. */
-async function openLoop(seconds: number, work: () => Promise<void>): Promise<number[]> {
-  const latencies: number[] = [];
-  const pending: Promise<void>[] = [];
-  const t0 = performance.now();
-  for (let i = 0; i < RATE * seconds; i++) {
-    const wait = t0 + (i * 1000) / RATE - performance.now();
-    if (wait > 1) await sleep(wait);
-    pending.push(
-      (async () => {
-        const started = performance.now();
-        await work();
-        latencies.push(performance.now() - started);
-      })(),
-    );
-  }
-  await Promise.all(pending);
-  return latencies;
 }
 
 /**
@@ -161,9 +142,15 @@ export const apiIngest: Scenario = {
 
       await ctx.reset();
       const seconds = ctx.sizes.latencySeconds;
-      const idle = await openLoop(seconds, () => caller.post('/v1/events', one));
+      const post = () => caller.post('/v1/events', one);
+      const idle = await openLoop(RATE, seconds, post);
+      // Without this reset the worker would start on the idle run's 7,500 queued
+      // jobs and the figure would be ingest beside a backlog drain, not beside
+      // a worker keeping up with 500/s.
+      await ctx.reset();
       const [worker] = await ctx.start('deliver', 1);
-      const busy = await openLoop(seconds, () => caller.post('/v1/events', one));
+      await warmUp(ctx, RATE, post, { latency: false });
+      const busy = await openLoop(RATE, seconds, post);
       await worker?.stop();
 
       const figures = {

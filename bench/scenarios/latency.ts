@@ -1,33 +1,29 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import { EXAMPLE_EVENT_DATA } from '@letta-webhooks/shared';
+import { openLoop, warmUp } from '../open-loop.js';
 import type { Scenario } from '../scenario.js';
 import { percentile } from '../stats.js';
 
-/** Latency at a steady 500 events/s (durable publish) with one worker (default settings) running. */
+/** Events per second. */
+const RATE = 500;
+
+/**
+ * Latency at a steady 500 events/s (durable publish) with one worker
+ * (default settings) running, after a warm-up at the same rate.
+ */
 export const latency: Scenario = {
   name: 'latency',
   async run(ctx) {
     const step = EXAMPLE_EVENT_DATA['agent.step.completed'];
     await ctx.reset({ latency: true });
     const [worker] = await ctx.start('deliver', 1);
-    const total = 500 * ctx.sizes.latencySeconds;
+    const publish = async () => {
+      await ctx.producer.publishEvent(ctx.endpoints.one.agentId, 'agent.step.completed', step);
+    };
+    await warmUp(ctx, RATE, publish, { latency: true });
+    const total = RATE * ctx.sizes.latencySeconds;
     const reached = ctx.receiver.next('reached');
     ctx.receiver.tell({ type: 'expect', count: total });
-    const publishLatencies: number[] = [];
-    const pending: Promise<void>[] = [];
-    const t0 = performance.now();
-    for (let i = 0; i < total; i++) {
-      const wait = t0 + i * 2 - performance.now();
-      if (wait > 1) await sleep(wait);
-      pending.push(
-        (async () => {
-          const s = performance.now();
-          await ctx.producer.publishEvent(ctx.endpoints.one.agentId, 'agent.step.completed', step);
-          publishLatencies.push(performance.now() - s);
-        })(),
-      );
-    }
-    await Promise.all(pending);
+    const publishLatencies = await openLoop(RATE, ctx.sizes.latencySeconds, publish);
     await reached;
     const { latencies } = await ctx.receiver.ask<{ latencies: number[] }>({ type: 'stats' });
     await worker?.stop();
