@@ -5,6 +5,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
+import { readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
   createProducer,
@@ -24,7 +25,7 @@ import { Redis } from 'ioredis';
 import { sql, type Kysely } from 'kysely';
 import pg from 'pg';
 import { freshDatabase } from '../scripts/fresh-database.js';
-import { startChild, type Child } from './children.js';
+import { benchFile, startChild, type Child } from './children.js';
 import { startCpuMeter, type CpuMeter } from './cpu.js';
 import { Report } from './report.js';
 
@@ -113,8 +114,12 @@ function benchExtra(): Record<string, string> {
   return extra;
 }
 
-// BENCH_NODE_FLAGS='--flag --flag' adds Node flags to the delivery workers for experiments.
-const nodeFlags = (process.env.BENCH_NODE_FLAGS ?? '').split(' ').filter(Boolean);
+// The delivery workers run with the Node flags the service image sets (NODE_OPTIONS in the
+// Dockerfile), so the bench measures the worker as shipped; BENCH_NODE_FLAGS='--flag --flag'
+// replaces them for experiments (BENCH_NODE_FLAGS='' for Node's defaults).
+const shippedNodeFlags =
+  /NODE_OPTIONS="([^"]*)"/.exec(readFileSync(benchFile('../Dockerfile'), 'utf8'))?.[1] ?? '';
+const nodeFlags = (process.env.BENCH_NODE_FLAGS ?? shippedNodeFlags).split(' ').filter(Boolean);
 
 async function startRedis(): Promise<{ server: ChildProcess; url: string }> {
   for (let attempt = 0; ; attempt++) {
