@@ -82,7 +82,7 @@ export const settingsSchema = z
     DATABASE_URL: z
       .url({ protocol: /^postgres(ql)?$/ })
       .default('postgres://postgres@127.0.0.1:5432/postgres'),
-    /** Connections in each process's pg pool. */
+    /** Connections in each process's pg pool (a worker opens one more, its attempt recorder's own). */
     DATABASE_POOL_SIZE: int(1, 200).default(10),
     /** Redis connection string (`redis://` or `rediss://`). */
     REDIS_URL: z.url({ protocol: /^rediss?$/ }).default('redis://127.0.0.1:6379'),

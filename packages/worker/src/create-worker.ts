@@ -93,6 +93,12 @@ export function createWorker(options: WorkerOptions = {}): WebhookWorker {
     applicationName: 'letta-webhooks-worker',
   });
   const db = createDb({ pool });
+  // One more connection, the recorder's own (see DeliveryRecorder).
+  const recordingPool = createPool({
+    connectionString: settings.databaseUrl,
+    poolSize: 1,
+    applicationName: 'letta-webhooks-worker',
+  });
   const redis = createRedis(settings, 'worker');
   const guard = AddressGuard.fromSettings(settings);
   const sender = new WebhookSender({
@@ -127,8 +133,14 @@ export function createWorker(options: WorkerOptions = {}): WebhookWorker {
     metrics,
     breaker: new CircuitBreaker(redis, { ...settings.breaker, prefix: settings.queuePrefix }),
     limiter: new InFlightLimiter(settings.endpointMaxInFlight),
-    recorder: new DeliveryRecorder(db, pool, settings.disableAfterFailingMs, (size, ms) => {
-      metrics.recorderBatch(size, ms);
+    recorder: new DeliveryRecorder({
+      db,
+      pool,
+      recordingPool,
+      disableAfterFailingMs: settings.disableAfterFailingMs,
+      observe: (size, ms) => {
+        metrics.recorderBatch(size, ms);
+      },
     }),
     onEndpointChanged: (endpointId) => changes.announce(endpointId),
     sender,
@@ -246,6 +258,7 @@ export function createWorker(options: WorkerOptions = {}): WebhookWorker {
         changes.close();
         await step('queue', queue.close());
         redis.disconnect();
+        await step('recording connection', recordingPool.end());
         await step('postgres pool', db.destroy());
       })();
       return closing;

@@ -145,4 +145,30 @@ describe('the pending deliveries queue', () => {
     expect(rows).toEqual([{ status: 'succeeded' }]);
     expect(await queued()).toEqual([]);
   });
+
+  it('finds queue rows by primary key, even on a connection whose first batch was large and the queue small', async () => {
+    // PL/pgSQL plans a trigger's statement on its first run in a connection and keeps the plan.
+    const ids = Array.from({ length: 3_000 }, (_, i) => `dlv_plan${String(i).padStart(4, '0')}`);
+    await insertPending(ids, true);
+    const fresh = new pg.Client({ connectionString: ctx.settings.databaseUrl });
+    await fresh.connect();
+    const plans: string[] = [];
+    fresh.on('notice', (notice) => plans.push(notice.message ?? ''));
+    try {
+      await fresh.query(`LOAD 'auto_explain'`);
+      await fresh.query('SET auto_explain.log_min_duration = 0');
+      await fresh.query('SET auto_explain.log_nested_statements = on');
+      await fresh.query('SET client_min_messages = log');
+      await fresh.query(
+        "UPDATE webhook_deliveries SET status = 'succeeded', completed_at = now() WHERE id = ANY($1::text[])",
+        [ids.slice(0, 2_000)],
+      );
+    } finally {
+      await fresh.end();
+    }
+    const settle = plans.find((plan) => plan.includes('DELETE FROM webhook_delivery_queue'));
+    expect(settle).toContain('Index Scan using webhook_delivery_queue_pkey');
+    expect(settle).not.toMatch(/Seq Scan on webhook_delivery_queue|Hash Join|Merge Join/);
+    expect(await queued()).toHaveLength(1_000);
+  });
 });

@@ -56,6 +56,23 @@ const READ_STATES = {
   text: 'SELECT id, status, attempt_count FROM webhook_deliveries WHERE id = ANY($1::text[])',
 } as const;
 
+/** What {@link DeliveryRecorder} works with. */
+export interface DeliveryRecorderOptions {
+  /** Kysely over `pool` (see `createDb`): cancellations. */
+  readonly db: Kysely<Database>;
+  /** The process's pool: state reads. */
+  readonly pool: PgPool;
+  /**
+   * A pool of one connection to the same database, for the recording
+   * statement alone (see the class).
+   */
+  readonly recordingPool: PgPool;
+  /** An endpoint failing for this long is disabled (0: never). */
+  readonly disableAfterFailingMs: number;
+  /** Told about every group commit (metrics). */
+  readonly observe?: BatchObserver;
+}
+
 /**
  * Reads and writes delivery state in Postgres. Reads are coalesced into one
  * query per batch. Attempts are recorded by group commit: every attempt that
@@ -63,28 +80,26 @@ const READ_STATES = {
  * statement — one round trip, one transaction, one WAL flush — and each
  * attempt's promise resolves only after that commit. Both hot statements are
  * named prepared statements sent through pg directly (Kysely sends none).
+ *
+ * Group commits go one at a time, all through one connection of their own:
+ * its backend parses and plans the statement once, compiles the queue
+ * triggers once, and keeps the pages it writes mapped and cached. Spread
+ * over a pool's ten connections, each backend paid that warm-up and the
+ * recording path cost about twice the Postgres CPU per delivery (measured,
+ * docs/performance.md).
  */
 export class DeliveryRecorder {
   readonly #db: Kysely<Database>;
-  readonly #pool: PgPool;
+  readonly #recordingPool: PgPool;
   readonly #disableAfterFailingMs: number;
   readonly #states: Coalescer<string, DeliveryState | undefined>;
   readonly #attempts: Coalescer<AttemptRecord, RecordOutcome>;
 
-  /**
-   * `db` and `pool` reach the same database (`db` over `pool`, see
-   * `createDb`). `disableAfterFailingMs`: an endpoint failing for this long
-   * is disabled (0: never).
-   */
-  constructor(
-    db: Kysely<Database>,
-    pool: PgPool,
-    disableAfterFailingMs: number,
-    observe?: BatchObserver,
-  ) {
-    this.#db = db;
-    this.#pool = pool;
-    this.#disableAfterFailingMs = disableAfterFailingMs;
+  constructor(options: DeliveryRecorderOptions) {
+    const { pool, observe } = options;
+    this.#db = options.db;
+    this.#recordingPool = options.recordingPool;
+    this.#disableAfterFailingMs = options.disableAfterFailingMs;
     this.#states = new Coalescer(
       async (ids) => {
         const { rows } = await pool.query<{
@@ -171,7 +186,7 @@ export class DeliveryRecorder {
 
   /** Writes distinct deliveries' attempts; returns the endpoints this disabled. */
   async #write(records: readonly AttemptRecord[]): Promise<Set<string>> {
-    const { rows } = await this.#pool.query<{ id: string }>({
+    const { rows } = await this.#recordingPool.query<{ id: string }>({
       ...RECORD_ATTEMPTS,
       values: recordAttemptsValues(records, this.#disableAfterFailingMs),
     });
