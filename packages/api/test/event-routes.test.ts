@@ -221,10 +221,15 @@ describe('event replay', () => {
     ].map((r) => r.body.toString());
     expect(new Set(bodies).size).toBe(1);
     expect(JSON.parse(bodies[0] ?? '{}')).toMatchObject({ event_id: eventId });
-    const detail = await f.call('GET', `/v1/deliveries/${original?.delivery_id}`, {
-      key: replayKey,
+    // The attempt is recorded after the receiver answered (group commit): wait for its row.
+    const triggers = await waitFor(async () => {
+      const detail = await f.call('GET', `/v1/deliveries/${original?.delivery_id}`, {
+        key: replayKey,
+      });
+      const seen = (detail.body.attempts as { trigger: string }[]).map((a) => a.trigger);
+      return seen.length === 2 ? seen : undefined;
     });
-    expect(detail.body.attempts.map((a: { trigger: string }) => a.trigger)).toContain('manual');
+    expect(triggers).toEqual(['scheduled', 'manual']);
     // An admin key names the event's organization (event ids are unique per organization).
     const unnamed = await f.call('POST', `/v1/events/${eventId}/replay`, { key: f.adminKey });
     expect(unnamed.status).toBe(400);
