@@ -26,6 +26,10 @@ function endpointRow(endpoint: Endpoint): Record<string, unknown> {
   };
 }
 
+/** One endpoint as the table the endpoint commands print. */
+const endpointTable = (endpoint: Endpoint): string =>
+  formatTable([endpointRow(endpoint)], endpointColumns);
+
 /** Adds the operator commands (endpoints, deliveries, stats, secrets, resend, recover) to the program. */
 export function addOperatorCommands(program: CommandUnknownOpts, output: () => Output): void {
   async function run(action: (producer: Producer, out: Output) => Promise<void>): Promise<void> {
@@ -66,12 +70,7 @@ export function addOperatorCommands(program: CommandUnknownOpts, output: () => O
           ...(o.metadata === undefined ? {} : { metadata: o.metadata }),
           ...(o.secret === undefined ? {} : { secret: o.secret }),
         });
-        show(
-          out,
-          created,
-          () =>
-            `${formatTable([endpointRow(created)], endpointColumns)}\nsecret: ${created.secret}`,
-        );
+        show(out, created, () => `${endpointTable(created)}\nsecret: ${created.secret}`);
       }),
     );
   endpoints
@@ -141,7 +140,7 @@ export function addOperatorCommands(program: CommandUnknownOpts, output: () => O
           ...(o.description === undefined ? {} : { description: o.description }),
           ...(o.metadata === undefined ? {} : { metadata: o.metadata }),
         });
-        show(out, updated, () => formatTable([endpointRow(updated)], endpointColumns));
+        show(out, updated, () => endpointTable(updated));
       }),
     );
   endpoints
@@ -173,7 +172,7 @@ export function addOperatorCommands(program: CommandUnknownOpts, output: () => O
     .action((id, o) =>
       run(async (producer, out) => {
         const endpoint = await producer.disableEndpoint(id, o.reason);
-        show(out, endpoint, () => formatTable([endpointRow(endpoint)], endpointColumns));
+        show(out, endpoint, () => endpointTable(endpoint));
       }),
     );
   endpoints
@@ -182,7 +181,7 @@ export function addOperatorCommands(program: CommandUnknownOpts, output: () => O
     .action((id) =>
       run(async (producer, out) => {
         const endpoint = await producer.enableEndpoint(id);
-        show(out, endpoint, () => formatTable([endpointRow(endpoint)], endpointColumns));
+        show(out, endpoint, () => endpointTable(endpoint));
       }),
     );
   endpoints
